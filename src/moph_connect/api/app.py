@@ -1,0 +1,84 @@
+"""The application factory: the hospital API, the LINE webhooks, and what runs beside them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from moph_connect import __version__
+from moph_connect.api import problems
+from moph_connect.api.body_limit import BodySizeLimit
+from moph_connect.appointments import endpoints as appointment_endpoints
+from moph_connect.chatbot import endpoints as chatbot_endpoints
+from moph_connect.chatbot.webhook import WebhookProcessor
+from moph_connect.environments import ENVIRONMENTS
+from moph_connect.outbox.worker import DispatcherThread
+from moph_connect.runtime import Runtime
+from moph_connect.settings import EMBEDDED_EMULATOR_PATH
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+MOPH Connect sends hospital queue messages to patients on LINE.
+
+Your queue system calls these endpoints with the patient's MOPH Connect ID (`userId`, from
+`?regist=` on your booking page). Develop against `/test/api/...` with your **test** key
+(messages go to the "[TEST] MOPH Connect" LINE account), then switch to `/api/...` with
+your **production** key. Authenticate with `Authorization: Bearer <key>`. Errors are
+`application/problem+json` and name the field and the reason. Times are Asia/Bangkok.
+"""
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    run_dispatcher: bool = True,
+    line_emulator: ASGIApp | None = None,
+) -> FastAPI:
+    """`line_emulator`, when given, is mounted at /line-emulator (the embedded default)."""
+    dispatcher = (
+        DispatcherThread(runtime.settings, runtime.database, runtime.clock)
+        if run_dispatcher
+        else None
+    )
+    if dispatcher is not None:
+        runtime.wake_dispatcher = dispatcher.wake
+    processor = WebhookProcessor(runtime.database, runtime.clock, runtime.wake_dispatcher)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if dispatcher is not None:
+            dispatcher.start()
+        await processor.process_pending()  # events a crash left unprocessed
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+
+    app = FastAPI(
+        title="MOPH Connect API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.webhook_processor = processor
+    app.state.dispatcher = dispatcher
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
+    for environment in ENVIRONMENTS:
+        app.include_router(appointment_endpoints.build_router(environment))
+        app.include_router(chatbot_endpoints.build_router(environment))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if line_emulator is not None:
+        app.mount(EMBEDDED_EMULATOR_PATH, line_emulator)
+    return app

@@ -1,0 +1,43 @@
+"""The LINE webhook endpoints: `/line/webhook` (production) and `/test/line/webhook`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Header, Request
+
+from moph_connect.chatbot.webhook import parse_events, store_events, verify_signature
+from moph_connect.deps import RuntimeDep
+from moph_connect.environments import Environment
+
+
+def webhook_path(environment: Environment) -> str:
+    return "/line/webhook" if environment == "production" else "/test/line/webhook"
+
+
+def build_router(environment: Environment) -> APIRouter:
+    router = APIRouter(tags=["LINE webhook"])
+
+    @router.post(
+        webhook_path(environment),
+        summary=f"LINE webhook of the {environment} channel (signed by LINE).",
+        operation_id=f"{environment}_line_webhook",
+    )
+    async def line_webhook(
+        request: Request,
+        runtime: RuntimeDep,
+        background: BackgroundTasks,
+        x_line_signature: Annotated[str | None, Header()] = None,
+    ) -> dict[str, str]:
+        body = await request.body()
+        secret = runtime.settings.channel_credentials(environment).secret
+        verify_signature(secret, body, x_line_signature)
+        events = parse_events(body)
+        now = runtime.clock.now()
+        with runtime.database.transaction() as session:
+            new = store_events(session, environment, events, now)
+        if new:
+            background.add_task(request.app.state.webhook_processor.process_pending)
+        return {}
+
+    return router

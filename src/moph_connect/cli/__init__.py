@@ -1,0 +1,1 @@
+"""The `moph-connect` command line (Typer)."""

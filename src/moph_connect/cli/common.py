@@ -1,0 +1,24 @@
+"""What every command needs: settings, logging, and the migrated database."""
+
+from __future__ import annotations
+
+import logging
+
+from moph_connect.db.engine import make_engine
+from moph_connect.db.migrate import upgrade
+from moph_connect.db.uow import Database
+from moph_connect.settings import Settings, get_settings
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def open_database(settings: Settings | None = None, *, migrate: bool = True) -> Database:
+    settings = settings or get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    return Database(make_engine(settings.database_url))

@@ -1,0 +1,103 @@
+"""`moph-connect serve`, `worker` and `line-emulator`: the long-running parts."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from moph_connect.api.app import create_app
+from moph_connect.chatbot.endpoints import webhook_path
+from moph_connect.cli.common import configure_logging, open_database
+from moph_connect.clock import SystemClock
+from moph_connect.db.engine import is_sqlite
+from moph_connect.line_emulator import EmulatorConfig, create_emulator_app, run_emulator
+from moph_connect.outbox.worker import run_worker
+from moph_connect.runtime import Runtime
+from moph_connect.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    host: str = typer.Option(None, "--host", help="Default 127.0.0.1 (MOPH_CONNECT_HOST)."),
+    port: int = typer.Option(None, "--port", help="Default 8000 (MOPH_CONNECT_PORT)."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Web side only; run `moph-connect worker` separately."
+    ),
+) -> None:
+    """Run the service: hospital API, LINE webhooks and (by default) the dispatcher."""
+    settings = get_settings()
+    if host is not None:
+        settings.host = host
+    if port is not None:
+        settings.port = port
+    configure_logging(settings)
+    database = open_database(settings)
+    console = Console()
+    emulator = None
+    base = settings.resolved_public_base_url()
+    if settings.uses_embedded_emulator:
+        emulator = create_emulator_app(EmulatorConfig.default(webhook_base=base))
+        console.print(
+            "[yellow]No LINE credentials configured: using the built-in LINE emulator "
+            f"at {settings.resolved_line_api_base_url()}[/yellow]"
+        )
+    else:
+        console.print(f"LINE Messaging API: {settings.resolved_line_api_base_url()}")
+    app = create_app(
+        Runtime(settings=settings, database=database, clock=SystemClock()),
+        run_dispatcher=not no_worker,
+        line_emulator=emulator,
+    )
+    console.print(f"MOPH Connect API on {base}  (docs: {base}/docs)")
+    for environment in ("production", "test"):
+        console.print(f"  LINE webhook ({environment}): {base}{webhook_path(environment)}")
+    if no_worker:
+        console.print("  dispatcher: not here (--no-worker); run `moph-connect worker`")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        database.dispose()
+
+
+def worker() -> None:
+    """Run the dispatcher alone (several at once on PostgreSQL; one on SQLite)."""
+    settings = get_settings()
+    configure_logging(settings)
+    if is_sqlite(settings.database_url):
+        log.warning("SQLite allows a single writer: run one worker, or use PostgreSQL")
+    database = open_database(settings)
+    try:
+        run_worker(settings, database, SystemClock())
+    finally:
+        database.dispose()
+
+
+def line_emulator(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(9090, "--port"),
+    webhook_base: str = typer.Option(
+        "http://127.0.0.1:8000",
+        "--webhook-base",
+        help="Where the service runs; webhooks go to <base>/line/webhook and "
+        "<base>/test/line/webhook.",
+    ),
+    rate_limit: float = typer.Option(
+        2000.0, "--rate-limit", help="Push requests/s per channel before 429 (0: unlimited)."
+    ),
+) -> None:
+    """Run the LINE emulator as its own process (point the service at it with
+    MOPH_CONNECT_LINE_API_BASE_URL=http://<host>:<port>)."""
+    config = EmulatorConfig.default(webhook_base=webhook_base.rstrip("/"))
+    config.rate_limit_per_second = rate_limit or None
+    Console().print(f"LINE emulator on http://{host}:{port} (webhooks to {webhook_base})")
+    run_emulator(host, port, config)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(worker)
+    app.command("line-emulator")(line_emulator)

@@ -1,0 +1,246 @@
+"""The tables. Only repositories query them; services see these objects as plain records.
+
+Patient data kept here is the minimum the messages need (PDPA s.26: health data is
+sensitive): the appointment fields a hospital sends us, and nothing from the LINE profile
+but the user id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite would hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Portable auto-increment big integer (SQLite only auto-increments INTEGER PRIMARY KEY).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    booking_url: Mapped[str] = mapped_column(String(1000))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    # The first characters of the key, safe to show so an operator can tell keys apart.
+    display_prefix: Mapped[str] = mapped_column(String(24))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LineUser(Base):
+    """A LINE user of one channel. LINE user ids differ per provider, so (env, id) is unique."""
+
+    __tablename__ = "line_users"
+    __table_args__ = (UniqueConstraint("environment", "line_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    line_user_id: Mapped[str] = mapped_column(String(64))
+    following: Mapped[bool] = mapped_column(Boolean, default=True)
+    followed_at: Mapped[datetime]
+    unfollowed_at: Mapped[datetime | None]
+
+
+class Registration(Base):
+    """A MOPH Connect ID: one per (LINE user, hospital), the only id a hospital ever sees."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("line_user_pk", "hospital_id"),)
+
+    regist_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    line_user_pk: Mapped[int] = mapped_column(ForeignKey("line_users.id"))
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("hospital_id", "regist_id", "appointment_date", "queue_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"))
+    regist_id: Mapped[str] = mapped_column(ForeignKey("registrations.regist_id"), index=True)
+    appointment_date: Mapped[date] = mapped_column(Date)
+    queue_number: Mapped[str] = mapped_column(String(200))
+    hospital_name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(200))
+    patient_name: Mapped[str] = mapped_column(String(200))
+    appointment_time: Mapped[str] = mapped_column(String(300))
+    details_link: Mapped[str] = mapped_column(String(1000))
+    current_queue_link: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """One LINE message to deliver: written with the change that caused it, sent once.
+
+    `available_at` is when a worker may take the row: the due time (or the next retry)
+    while pending, the lease expiry while a worker holds it, so one index serves both
+    "due now" and "lease lost" look-ups.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index(
+            "ix_outbox_claim",
+            "priority",
+            "available_at",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+        Index("ix_outbox_appointment", "appointment_id"),
+        Index("ix_outbox_recipient", "environment", "line_user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))
+    # Copied from the appointment so the dispatcher can judge staleness without a join.
+    appointment_date: Mapped[date | None] = mapped_column(Date)
+    line_user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # The JSON array of LINE message objects, serialised once when planned.
+    payload: Mapped[str] = mapped_column(Text)
+    reply_token: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    retry_key: Mapped[str] = mapped_column(String(36))
+    line_request_id: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(SmallInteger)
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class WebhookEvent(Base):
+    """A LINE webhook event, stored before we answer LINE and processed afterwards."""
+
+    __tablename__ = "webhook_events"
+
+    environment: Mapped[str] = mapped_column(String(16), primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class RateLimit(Base):
+    """GCRA state per LINE channel, shared by every worker process: the theoretical
+    arrival time (epoch seconds) of the next request that keeps the rate."""
+
+    __tablename__ = "rate_limits"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+
+
+class ChannelState(Base):
+    """Whether a LINE channel is paused (LINE refused our token: 401/403)."""
+
+    __tablename__ = "channel_states"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    paused_until: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    updated_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""The hospital registry and the API keys hospitals authenticate with."""

@@ -1,0 +1,169 @@
+"""Sending messages to LINE: the `MessageSender` port and its aiohttp adapter.
+
+The dispatcher only sees `SendOutcome`s; how LINE's status codes map onto them lives here:
+
+| LINE answers                          | outcome        | the dispatcher then          |
+|---------------------------------------|----------------|------------------------------|
+| 200                                   | sent           | records LINE's request id    |
+| 409 (retry key already accepted)      | duplicate      | records it as sent           |
+| 429                                   | rate_limited   | slows the channel, retries   |
+| 5xx, timeout, connection error        | retry          | retries with backoff         |
+| 401, 403                              | unauthorized   | pauses the channel           |
+| other 4xx (400 bad message, ...)      | rejected       | fails it with LINE's reason  |
+
+We speak HTTP with aiohttp directly rather than through line-bot-sdk's async client: the
+outbox already holds the serialised messages, and re-parsing them into the SDK's pydantic
+models would cost more CPU per push than the request itself (see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import aiohttp
+import orjson
+
+OutcomeStatus = Literal["sent", "duplicate", "retry", "rate_limited", "unauthorized", "rejected"]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: OutcomeStatus
+    request_id: str | None = None
+    detail: str = ""
+    retry_after: float | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status in ("sent", "duplicate")
+
+
+class MessageSender(Protocol):
+    async def push(
+        self, channel: str, to: str, messages_json: str, retry_key: str
+    ) -> SendOutcome: ...
+
+    async def reply(self, channel: str, reply_token: str, messages_json: str) -> SendOutcome: ...
+
+    async def close(self) -> None: ...
+
+
+def _error_detail(status: int, body: bytes) -> str:
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"
+    if not isinstance(parsed, dict):
+        return f"HTTP {status}"
+    detail = f"HTTP {status}: {parsed.get('message', '')}"
+    details = parsed.get("details")
+    if isinstance(details, list) and details:
+        listed = "; ".join(
+            f"{d.get('property', '')}: {d.get('message', '')}"
+            for d in details
+            if isinstance(d, dict)
+        )
+        detail += f" ({listed})"
+    return detail
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def classify(status: int, headers: Mapping[str, str], body: bytes) -> SendOutcome:
+    if 200 <= status < 300:
+        return SendOutcome("sent", request_id=headers.get("x-line-request-id"))
+    if status == 409:
+        return SendOutcome(
+            "duplicate",
+            request_id=headers.get("x-line-accepted-request-id"),
+            detail="LINE had already accepted this retry key",
+        )
+    detail = _error_detail(status, body)
+    if status == 429:
+        return SendOutcome("rate_limited", detail=detail, retry_after=_retry_after(headers))
+    if status in (401, 403):
+        return SendOutcome("unauthorized", detail=detail)
+    if status >= 500:
+        return SendOutcome("retry", detail=detail)
+    return SendOutcome("rejected", detail=detail)
+
+
+class LineSender:
+    """`MessageSender` over LINE's Messaging API (or our emulator at another base URL)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        access_tokens: Mapping[str, str],
+        *,
+        timeout_seconds: float = 10.0,
+        max_connections: int = 128,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._authorization = {ch: f"Bearer {token}" for ch, token in access_tokens.items()}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Created on first use so that it binds to the event loop that sends.
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                timeout=self._timeout,
+            )
+        return self._session
+
+    async def _post(
+        self, channel: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> SendOutcome:
+        authorization = self._authorization.get(channel)
+        if authorization is None:
+            return SendOutcome("unauthorized", detail=f"no access token for channel {channel}")
+        headers = {
+            **headers,
+            "Authorization": authorization,
+            "Content-Type": "application/json",
+        }
+        try:
+            async with self._client().post(
+                self.base_url + path, data=body, headers=headers
+            ) as response:
+                payload = await response.read()
+                return classify(response.status, response.headers, payload)
+        except TimeoutError:
+            return SendOutcome("retry", detail="timed out waiting for LINE")
+        except aiohttp.ClientError as error:
+            return SendOutcome("retry", detail=f"connection error: {type(error).__name__}: {error}")
+
+    async def push(self, channel: str, to: str, messages_json: str, retry_key: str) -> SendOutcome:
+        # The messages are already JSON: splice them in rather than parse and re-dump.
+        body = b'{"to":' + orjson.dumps(to) + b',"messages":' + messages_json.encode() + b"}"
+        return await self._post(
+            channel, "/v2/bot/message/push", body, {"X-Line-Retry-Key": retry_key}
+        )
+
+    async def reply(self, channel: str, reply_token: str, messages_json: str) -> SendOutcome:
+        body = (
+            b'{"replyToken":'
+            + orjson.dumps(reply_token)
+            + b',"messages":'
+            + messages_json.encode()
+            + b"}"
+        )
+        return await self._post(channel, "/v2/bot/message/reply", body, {})
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            await asyncio.sleep(0)  # let aiohttp close its transports

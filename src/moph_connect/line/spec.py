@@ -1,0 +1,125 @@
+"""Validation of LINE payloads against LINE's own published OpenAPI description.
+
+The YAML files beside this module are LINE's `line-openapi` specs, unchanged. They use
+OpenAPI 3.0 `discriminator` mappings (a `Message` with `type: flex` must match
+`FlexMessage`), which plain JSON Schema ignores; we add that keyword to a Draft 4
+validator so that a wrong Flex component fails here exactly as it would at LINE.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from jsonschema import Draft4Validator, validators
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+SpecName = Literal["messaging-api", "webhook"]
+
+# (id(instance), target ref) pairs being validated now: a subtype's `allOf` refers back
+# to its base schema, whose discriminator would otherwise send us round in a circle.
+_in_progress: contextvars.ContextVar[frozenset[tuple[int, str]]] = contextvars.ContextVar(
+    "_in_progress", default=frozenset()
+)
+
+
+def _discriminator(
+    validator: Any, discriminator: dict[str, Any], instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    prop = discriminator["propertyName"]
+    value = instance.get(prop)
+    mapping: dict[str, str] = discriminator.get("mapping", {})
+    if value is None:
+        return  # `required` reports the missing property
+    target = mapping.get(value)
+    if target is None:
+        yield ValidationError(
+            f"{value!r} is not a known {prop}; expected one of {sorted(mapping)}",
+            validator="discriminator",
+            validator_value=discriminator,
+            instance=instance,
+            schema=schema,
+            path=[prop],
+        )
+        return
+    key = (id(instance), target)
+    active = _in_progress.get()
+    if key in active:
+        return
+    token = _in_progress.set(active | {key})
+    try:
+        yield from validator.descend(instance, {"$ref": target})
+    finally:
+        _in_progress.reset(token)
+
+
+_OpenApiValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft4Validator, {"discriminator": _discriminator}
+)
+
+
+@cache
+def load_spec(name: SpecName) -> dict[str, Any]:
+    text = resources.files("moph_connect.line").joinpath(f"openapi/{name}.yml").read_text("utf-8")
+    spec: dict[str, Any] = yaml.safe_load(text)
+    return spec
+
+
+@cache
+def _registry(name: SpecName) -> Registry:
+    resource: Resource[Any] = DRAFT4.create_resource(load_spec(name))
+    registry: Registry[Any] = Registry().with_resource(uri=_base_uri(name), resource=resource)
+    return registry
+
+
+def _base_uri(name: SpecName) -> str:
+    return f"urn:line-openapi:{name}"
+
+
+@cache
+def _validator(name: SpecName, schema_name: str) -> Any:
+    schema = {"$ref": f"{_base_uri(name)}#/components/schemas/{schema_name}"}
+    return _OpenApiValidator(schema, registry=_registry(name))
+
+
+@dataclass(frozen=True)
+class SpecViolation:
+    """One way a payload breaks the spec: a JSON path (LINE's `property`) and why."""
+
+    property: str
+    message: str
+
+
+def _json_path(error: ValidationError) -> str:
+    parts: list[str] = []
+    for part in error.absolute_path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(f".{part}" if parts else str(part))
+    return "".join(parts)
+
+
+def validate(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolation]:
+    """Every violation of `#/components/schemas/<schema_name>` in `payload` (empty: valid)."""
+    validator = _validator(name, schema_name)
+    # A schema reached both by `$ref` and by its base's discriminator reports twice.
+    unique = {SpecViolation(_json_path(e), e.message) for e in validator.iter_errors(payload)}
+    return sorted(unique, key=lambda v: (v.property, v.message))
+
+
+def assert_valid(name: SpecName, schema_name: str, payload: Any) -> None:
+    """Raise `ValueError` listing the violations, for tests and defensive checks."""
+    violations = validate(name, schema_name, payload)
+    if violations:
+        listed = "; ".join(f"{v.property or '<root>'}: {v.message}" for v in violations)
+        raise ValueError(f"{schema_name} violates LINE's {name} spec: {listed}")

@@ -1,0 +1,328 @@
+"""The dispatcher: moves due outbox rows to LINE, at LINE's rate, most urgent first.
+
+A pipeline in one event loop:
+
+    claim (DB, lease) → reserve send slots (DB, shared GCRA) → send (HTTP) → record (DB)
+
+The claimer keeps at most `2 × batch` messages in flight, so a queue card planned during a
+million-reminder burst waits behind at most that many already-claimed reminders (a
+fraction of a second at 2,000/s), never behind the burst itself. Database calls run in
+worker threads so that sends keep flowing while a batch is claimed or recorded. Sends
+happen outside any transaction; a worker that dies leaves leased rows that another takes
+up when the lease expires, and LINE's `X-Line-Retry-Key` (the same UUID on every attempt)
+turns a resend of an already-delivered message into a harmless 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from moph_connect.clock import Clock
+from moph_connect.db.uow import Database
+from moph_connect.line.sender import MessageSender, SendOutcome
+from moph_connect.outbox.repository import (
+    ChannelStateRepository,
+    ClaimedMessage,
+    Failure,
+    OutboxRepository,
+    RateLimitRepository,
+    Retry,
+)
+from moph_connect.scheduling.rules import PRIORITY, Delivery, deliverable_now
+
+log = logging.getLogger(__name__)
+
+# A reply token is valid for about a minute; after that we push instead.
+REPLY_TOKEN_LIFETIME = timedelta(seconds=50)
+
+
+@dataclass(frozen=True)
+class DispatcherConfig:
+    rate_per_second: float = 2000.0
+    batch_size: int = 400
+    concurrency: int = 64
+    poll_seconds: float = 0.2
+    lease_seconds: float = 60.0
+    max_attempts: int = 25
+    channel_pause_seconds: float = 60.0
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class _Result:
+    message: ClaimedMessage
+    outcome: SendOutcome | None  # None: held back by the timing rules, see `verdict`
+    verdict: Delivery | None = None
+
+
+def delivery_verdict(message: ClaimedMessage, now: datetime) -> Delivery | None:
+    """The timing rules' word on a due message (None: chat replies, always sent)."""
+    if message.kind not in PRIORITY or message.appointment_date is None:
+        return None
+    return deliverable_now(
+        message.kind,
+        message.due_at,
+        now,
+        message.appointment_date,
+    )
+
+
+def backoff_seconds(attempts: int, config: DispatcherConfig) -> float:
+    """Exponential backoff with jitter in [half, full] of the step, capped."""
+    step = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2.0 ** (attempts - 1))
+    return step * (0.5 + random.random() / 2)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        database: Database,
+        sender: MessageSender,
+        clock: Clock,
+        config: DispatcherConfig,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.database = database
+        self.sender = sender
+        self.clock = clock
+        self.config = config
+        self.owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
+        self._interval = 1.0 / config.rate_per_second
+        self._inflight = 0
+        self._results: list[_Result] = []
+        self._results_ready = asyncio.Event()
+        self._capacity_freed = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._send_slots = asyncio.Semaphore(config.concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.sent_count = 0
+
+    # -- control ---------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look for due messages now (callable from any thread, e.g. after an API call)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        recorder = asyncio.create_task(self._record_loop(stop))
+        try:
+            await self._claim_loop(stop)
+        finally:
+            await self._finish_inflight()
+            await recorder
+            self._loop = None
+
+    async def drain(self) -> int:
+        """Send everything due now and record it; return how many went out. For tests,
+        the demo and one-shot runs: no background loops, same code path."""
+        self._loop = asyncio.get_running_loop()
+        total = 0
+        while True:
+            claimed = await self._claim_and_start()
+            if not claimed:
+                break
+            await self._finish_inflight()
+            total += claimed
+        self._loop = None
+        return total
+
+    # -- the pipeline ----------------------------------------------------------------
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
+        high_water = 2 * self.config.batch_size
+        while not stop.is_set():
+            if self._inflight >= high_water - self.config.batch_size // 4:
+                self._capacity_freed.clear()
+                await _wait_any(stop, self._capacity_freed, timeout=self.config.poll_seconds)
+                continue
+            try:
+                claimed = await self._claim_and_start(high_water - self._inflight)
+            except Exception:
+                log.exception("claiming due messages failed; trying again")
+                await _wait_any(stop, timeout=1.0)
+                continue
+            if claimed == 0:
+                self._wake.clear()
+                await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
+
+    async def _claim_and_start(self, limit: int | None = None) -> int:
+        now = self.clock.now()
+        batch = await asyncio.to_thread(
+            self._claim, now, min(limit or self.config.batch_size, self.config.batch_size)
+        )
+        if not batch:
+            return 0
+        by_channel: dict[str, list[ClaimedMessage]] = defaultdict(list)
+        for message in batch:
+            by_channel[message.environment].append(message)
+        for channel, messages in by_channel.items():
+            first_slot = await asyncio.to_thread(self._reserve, channel, len(messages))
+            for index, message in enumerate(messages):
+                self._start(message, first_slot + index * self._interval)
+        return len(batch)
+
+    def _start(self, message: ClaimedMessage, slot: float) -> None:
+        self._inflight += 1
+        task = asyncio.create_task(self._send(message, slot))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, message: ClaimedMessage, slot: float) -> None:
+        try:
+            verdict = delivery_verdict(message, self.clock.now())
+            if verdict is not None and verdict.action != "send":
+                self._deliver_result(_Result(message, None, verdict))
+                return
+            delay = slot - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with self._send_slots:
+                outcome = await self._send_one(message)
+        except Exception as error:  # never lose track of a claimed row
+            log.exception("sending message %s failed unexpectedly", message.id)
+            outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
+        self._deliver_result(_Result(message, outcome))
+
+    async def _send_one(self, message: ClaimedMessage) -> SendOutcome:
+        fresh = self.clock.now() - message.created_at < REPLY_TOKEN_LIFETIME
+        if message.reply_token and fresh and message.attempts == 1:
+            outcome = await self.sender.reply(
+                message.environment, message.reply_token, message.payload
+            )
+            if outcome.status != "rejected":
+                return outcome
+            # An expired or used reply token: the message still goes, by push.
+        return await self.sender.push(
+            message.environment, message.line_user_id, message.payload, message.retry_key
+        )
+
+    def _deliver_result(self, result: _Result) -> None:
+        self._results.append(result)
+        if len(self._results) >= self.config.batch_size // 2:
+            self._results_ready.set()
+
+    async def _record_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set() or self._inflight:
+            self._results_ready.clear()
+            await _wait_any(self._results_ready, timeout=0.05)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._results:
+            return
+        results, self._results = self._results, []
+        try:
+            await asyncio.to_thread(self._record, results)
+        except Exception:
+            log.exception("recording %d outcomes failed; their leases will expire", len(results))
+        self._inflight -= len(results)
+        self._capacity_freed.set()
+
+    async def _finish_inflight(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._flush()
+
+    # -- database steps (run in threads) ---------------------------------------------
+
+    def _claim(self, now: datetime, limit: int) -> list[ClaimedMessage]:
+        with self.database.transaction() as session:
+            paused = ChannelStateRepository(session).paused(now)
+            return OutboxRepository(session).claim(
+                self.owner,
+                now,
+                timedelta(seconds=self.config.lease_seconds),
+                limit,
+                skip_environments=tuple(paused),
+            )
+
+    def _reserve(self, channel: str, count: int) -> float:
+        with self.database.transaction() as session:
+            first: float = RateLimitRepository(session).reserve(
+                channel, count, self._interval, time.time()
+            )
+            return first
+
+    def _record(self, results: list[_Result]) -> None:
+        now = self.clock.now()
+        sent: list[tuple[int, str | None]] = []
+        retries: list[Retry] = []
+        failures: list[Failure] = []
+        released: list[int] = []
+        rate_limited: set[str] = set()
+        unauthorized: dict[str, str] = {}
+        for result in results:
+            message, outcome = result.message, result.outcome
+            if outcome is None:
+                verdict = result.verdict
+                assert verdict is not None
+                if verdict.action == "drop":
+                    failures.append(Failure(message.id, f"not sent: {verdict.reason}"))
+                else:  # hold: back to pending until it may go, the attempt not counted
+                    retries.append(Retry(message.id, verdict.hold_until or now, verdict.reason))
+                continue
+            if outcome.delivered:
+                sent.append((message.id, outcome.request_id))
+            elif outcome.status == "rejected":
+                failures.append(Failure(message.id, outcome.detail))
+            elif outcome.status == "unauthorized":
+                released.append(message.id)
+                unauthorized[message.environment] = outcome.detail
+            elif message.attempts >= self.config.max_attempts:
+                failures.append(
+                    Failure(
+                        message.id, f"gave up after {message.attempts} attempts: {outcome.detail}"
+                    )
+                )
+            else:
+                delay = backoff_seconds(message.attempts, self.config)
+                if outcome.status == "rate_limited":
+                    rate_limited.add(message.environment)
+                    delay = max(delay, outcome.retry_after or 0.0)
+                retries.append(Retry(message.id, now + timedelta(seconds=delay), outcome.detail))
+        with self.database.transaction() as session:
+            outbox = OutboxRepository(session)
+            outbox.mark_sent(self.owner, sent, now)
+            outbox.mark_retry(self.owner, retries)
+            outbox.mark_failed(self.owner, failures)
+            outbox.release(self.owner, released, now, "LINE channel paused: token refused")
+            for channel in rate_limited:
+                RateLimitRepository(session).back_off(channel, time.time(), 1.0)
+            for channel, detail in unauthorized.items():
+                until = now + timedelta(seconds=self.config.channel_pause_seconds)
+                ChannelStateRepository(session).pause(channel, until, detail, now)
+        self.sent_count += len(sent)
+        for channel, detail in unauthorized.items():
+            log.critical(
+                "LINE refused the access token of channel %r (%s): sending on it is paused "
+                "for %.0f s; messages stay pending. Check the channel access token.",
+                channel,
+                detail,
+                self.config.channel_pause_seconds,
+            )
+        if failures:
+            log.warning(
+                "%d message(s) failed permanently, e.g. %s", len(failures), failures[0].error
+            )
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109
+    """Wait until one of `events` is set or `timeout` passes."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,293 @@
+"""Outbox queries: planning rows, claiming due ones under a lease, recording outcomes.
+
+Claims are single `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`
+statements: on PostgreSQL several workers claim disjoint rows without waiting on each
+other; on SQLite the statement runs under the database's single write lock.
+Every outcome update is guarded by `lease_owner` and `status = 'sending'`, so a worker
+whose lease expired cannot overwrite what the worker that took the row over recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from moph_connect.db.models import ChannelState, OutboxMessage, RateLimit
+
+outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+
+OPEN_STATUSES = ("pending", "sending")
+PRIORITIES = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    environment: str
+    line_user_id: str
+    kind: str
+    payload: str
+    retry_key: str
+    reply_token: str | None
+    attempts: int
+    due_at: datetime
+    appointment_date: date | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Retry:
+    id: int
+    available_at: datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    error: str
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- planning -----------------------------------------------------------------------
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.add(message)
+
+    def dedup_keys_present(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        if not keys:
+            return set()
+        rows = self.session.scalars(
+            select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys))
+        )
+        return set(rows)
+
+    def for_appointment(self, appointment_id: str) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.appointment_id == appointment_id)
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        ).all()
+
+    def cancel_open_for_user(self, environment: str, line_user_id: str, reason: str) -> int:
+        result = self.session.execute(
+            update(outbox)
+            .where(
+                outbox.c.environment == environment,
+                outbox.c.line_user_id == line_user_id,
+                outbox.c.status == "pending",
+            )
+            .values(status="cancelled", last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def cancel_pending(self, appointment_id: str, kinds: Iterable[str], reason: str) -> int:
+        kinds = list(kinds)
+        if not kinds:
+            return 0
+        result = self.session.execute(
+            update(outbox)
+            .where(
+                outbox.c.appointment_id == appointment_id,
+                outbox.c.kind.in_(kinds),
+                outbox.c.status == "pending",
+            )
+            .values(status="cancelled", last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- dispatching ----------------------------------------------------------------------
+
+    def claim(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        skip_environments: Sequence[str] = (),
+    ) -> list[ClaimedMessage]:
+        """Lease up to `limit` due rows, most urgent priority first."""
+        claimed: list[ClaimedMessage] = []
+        for priority in PRIORITIES:
+            remaining = limit - len(claimed)
+            if remaining <= 0:
+                break
+            conditions = [
+                outbox.c.status.in_(OPEN_STATUSES),
+                outbox.c.priority == priority,
+                outbox.c.available_at <= now,
+            ]
+            if skip_environments:
+                conditions.append(outbox.c.environment.not_in(skip_environments))
+            due = (
+                select(outbox.c.id)
+                .where(*conditions)
+                .order_by(outbox.c.available_at)
+                .limit(remaining)
+                .with_for_update(skip_locked=True)
+            )
+            statement = (
+                update(outbox)
+                .where(outbox.c.id.in_(due.scalar_subquery()))
+                .values(
+                    status="sending",
+                    lease_owner=owner,
+                    available_at=now + lease,
+                    attempts=outbox.c.attempts + 1,
+                )
+                .returning(
+                    outbox.c.id,
+                    outbox.c.environment,
+                    outbox.c.line_user_id,
+                    outbox.c.kind,
+                    outbox.c.payload,
+                    outbox.c.retry_key,
+                    outbox.c.reply_token,
+                    outbox.c.attempts,
+                    outbox.c.due_at,
+                    outbox.c.appointment_date,
+                    outbox.c.created_at,
+                )
+            )
+            rows = self.session.execute(statement).all()
+            claimed.extend(ClaimedMessage(*row) for row in rows)  # type: ignore[arg-type]
+        return claimed
+
+    def _guarded_update(
+        self, owner: str, values: dict[str, Any], params: list[dict[str, Any]]
+    ) -> None:
+        if not params:
+            return
+        statement = (
+            update(outbox)
+            .where(
+                and_(
+                    outbox.c.id == bindparam("b_id"),
+                    outbox.c.lease_owner == owner,
+                    outbox.c.status == "sending",
+                )
+            )
+            .values(**values)
+        )
+        self.session.connection().execute(statement, params)
+
+    def mark_sent(self, owner: str, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+        self._guarded_update(
+            owner,
+            {"status": "sent", "sent_at": now, "line_request_id": bindparam("b_request_id")},
+            [{"b_id": message_id, "b_request_id": request_id} for message_id, request_id in sent],
+        )
+
+    def mark_retry(self, owner: str, retries: Sequence[Retry]) -> None:
+        self._guarded_update(
+            owner,
+            {
+                "status": "pending",
+                "available_at": bindparam("b_available_at"),
+                "last_error": bindparam("b_error"),
+            },
+            [
+                {"b_id": r.id, "b_available_at": r.available_at, "b_error": r.error[:1000]}
+                for r in retries
+            ],
+        )
+
+    def release(self, owner: str, ids: Sequence[int], now: datetime, reason: str) -> None:
+        """Give rows back untouched (their channel is paused): the attempt does not count."""
+        self._guarded_update(
+            owner,
+            {
+                "status": "pending",
+                "available_at": now,
+                "attempts": outbox.c.attempts - 1,
+                "last_error": reason[:1000],
+            },
+            [{"b_id": message_id} for message_id in ids],
+        )
+
+    def mark_failed(self, owner: str, failures: Sequence[Failure]) -> None:
+        self._guarded_update(
+            owner,
+            {"status": "failed", "last_error": bindparam("b_error")},
+            [{"b_id": f.id, "b_error": f.error[:1000]} for f in failures],
+        )
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+        return {status: int(count) for status, count in rows}
+
+
+class RateLimitRepository:
+    """A GCRA per channel in one row, so the rate holds across every worker process."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _greatest(self, a: Any, b: Any) -> Any:
+        if self.session.get_bind().dialect.name == "sqlite":
+            return func.max(a, b)
+        return func.greatest(a, b)
+
+    def _ensure(self, channel: str) -> None:
+        if self.session.get(RateLimit, channel) is None:
+            self.session.execute(insert(rate_limits).values(channel=channel, tat=0.0))
+            self.session.flush()
+
+    def reserve(self, channel: str, count: int, interval: float, now: float) -> float:
+        """Book `count` consecutive send slots; return the epoch second of the first.
+
+        Slot i is then `first + i * interval`. Reservations never start before `now`, so an
+        idle channel does not bank credit for a later burst.
+        """
+        self._ensure(channel)
+        tat: float = self.session.execute(
+            update(rate_limits)
+            .where(rate_limits.c.channel == channel)
+            .values(tat=self._greatest(rate_limits.c.tat, now) + count * interval)
+            .returning(rate_limits.c.tat)
+        ).scalar_one()
+        return float(tat) - count * interval
+
+    def back_off(self, channel: str, now: float, seconds: float) -> None:
+        """LINE said 429: hold every worker's next slot for this channel `seconds` away."""
+        self._ensure(channel)
+        self.session.execute(
+            update(rate_limits)
+            .where(rate_limits.c.channel == channel)
+            .values(tat=self._greatest(rate_limits.c.tat, now + seconds))
+        )
+
+
+class ChannelStateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def paused(self, now: datetime) -> dict[str, str]:
+        rows = self.session.scalars(
+            select(ChannelState).where(ChannelState.paused_until > now)
+        ).all()
+        return {row.channel: row.reason or "" for row in rows}
+
+    def pause(self, channel: str, until: datetime | None, reason: str, now: datetime) -> None:
+        state = self.session.get(ChannelState, channel)
+        if state is None:
+            state = ChannelState(channel=channel, updated_at=now)
+            self.session.add(state)
+        state.paused_until = until
+        state.reason = reason[:1000]
+        state.updated_at = now
+
+    def all(self) -> Sequence[ChannelState]:
+        return self.session.scalars(select(ChannelState)).all()

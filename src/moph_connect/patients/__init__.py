@@ -1,0 +1,1 @@
+"""LINE users and their MOPH Connect IDs (one per user and hospital)."""

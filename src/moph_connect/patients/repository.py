@@ -1,0 +1,85 @@
+"""Database access for LINE users and MOPH Connect IDs."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moph_connect.db.models import LineUser, Registration
+
+
+def new_regist_id() -> str:
+    """24 lowercase hex characters, as in the seed; random, so two hospitals given IDs for
+    the same person cannot tell it is the same person."""
+    return secrets.token_hex(12)
+
+
+@dataclass(frozen=True)
+class RegisteredPatient:
+    registration: Registration
+    line_user: LineUser
+
+
+class PatientRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def line_user(self, environment: str, line_user_id: str) -> LineUser | None:
+        return self.session.scalars(
+            select(LineUser).where(
+                LineUser.environment == environment, LineUser.line_user_id == line_user_id
+            )
+        ).first()
+
+    def follow(self, environment: str, line_user_id: str, now: datetime) -> LineUser:
+        user = self.line_user(environment, line_user_id)
+        if user is None:
+            user = LineUser(
+                environment=environment, line_user_id=line_user_id, followed_at=now, following=True
+            )
+            self.session.add(user)
+            self.session.flush()
+        elif not user.following:
+            user.following = True
+            user.followed_at = now
+            user.unfollowed_at = None
+        return user
+
+    def unfollow(self, environment: str, line_user_id: str, now: datetime) -> LineUser | None:
+        user = self.line_user(environment, line_user_id)
+        if user is not None and user.following:
+            user.following = False
+            user.unfollowed_at = now
+        return user
+
+    def registration(self, environment: str, regist_id: str) -> RegisteredPatient | None:
+        row = self.session.execute(
+            select(Registration, LineUser)
+            .join(LineUser, LineUser.id == Registration.line_user_pk)
+            .where(Registration.regist_id == regist_id, Registration.environment == environment)
+        ).first()
+        return None if row is None else RegisteredPatient(row[0], row[1])
+
+    def registration_for(self, user: LineUser, hospital_id: str, now: datetime) -> Registration:
+        """The user's MOPH Connect ID at this hospital, issued on first use."""
+        existing = self.session.scalars(
+            select(Registration).where(
+                Registration.line_user_pk == user.id, Registration.hospital_id == hospital_id
+            )
+        ).first()
+        if existing is not None:
+            return existing
+        registration = Registration(
+            regist_id=new_regist_id(),
+            environment=user.environment,
+            line_user_pk=user.id,
+            hospital_id=hospital_id,
+            created_at=now,
+        )
+        self.session.add(registration)
+        self.session.flush()
+        return registration

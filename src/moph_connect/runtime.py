@@ -1,0 +1,19 @@
+"""What a running service holds: settings, database, clock, and hooks between its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from moph_connect.clock import Clock
+from moph_connect.db.uow import Database
+from moph_connect.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    clock: Clock
+    # Called after a transaction planned messages, to wake an in-process dispatcher.
+    wake_dispatcher: Callable[[], None] = field(default=lambda: None)

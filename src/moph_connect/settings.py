@@ -1,0 +1,94 @@
+"""One place for configuration: environment variables prefixed `MOPH_CONNECT_`.
+
+Every name here is a contract documented in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from moph_connect.environments import ENVIRONMENTS, Environment
+
+LINE_API_DEFAULT_BASE_URL = "https://api.line.me"
+EMBEDDED_EMULATOR_PATH = "/line-emulator"
+
+
+@dataclass(frozen=True)
+class ChannelCredentials:
+    access_token: str
+    secret: str
+
+
+# Used when no LINE credentials are configured: they only open the project's own emulator,
+# which accepts exactly these, so they are not secrets.
+EMULATOR_CREDENTIALS: dict[Environment, ChannelCredentials] = {
+    "production": ChannelCredentials("emulator-production-access-token", "emulator-prod-secret"),
+    "test": ChannelCredentials("emulator-test-access-token", "emulator-test-secret"),
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOPH_CONNECT_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/moph-connect.db"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where the service is reachable from outside; used for the webhook URLs we print.
+    public_base_url: str | None = None
+
+    line_api_base_url: str | None = None
+    line_channel_access_token: SecretStr | None = None
+    line_channel_secret: SecretStr | None = None
+    test_line_channel_access_token: SecretStr | None = None
+    test_line_channel_secret: SecretStr | None = None
+
+    # LINE's published limit for push is 2,000 requests/s per channel.
+    line_rate_per_second: float = Field(default=2000.0, gt=0)
+    line_request_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    dispatcher_batch_size: int = Field(default=400, ge=1, le=5000)
+    dispatcher_concurrency: int = Field(default=64, ge=1, le=1000)
+    dispatcher_poll_seconds: float = Field(default=0.2, gt=0)
+    dispatcher_lease_seconds: float = Field(default=60.0, gt=0)
+    dispatcher_max_attempts: int = Field(default=25, ge=1)
+
+    max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    def _configured(self, environment: Environment) -> ChannelCredentials | None:
+        if environment == "production":
+            token, secret = self.line_channel_access_token, self.line_channel_secret
+        else:
+            token, secret = self.test_line_channel_access_token, self.test_line_channel_secret
+        if token is None or secret is None:
+            return None
+        return ChannelCredentials(token.get_secret_value(), secret.get_secret_value())
+
+    def channel_credentials(self, environment: Environment) -> ChannelCredentials:
+        return self._configured(environment) or EMULATOR_CREDENTIALS[environment]
+
+    @property
+    def uses_embedded_emulator(self) -> bool:
+        """No LINE credentials and no API base URL: mount the emulator in-process."""
+        no_credentials = all(self._configured(env) is None for env in ENVIRONMENTS)
+        return no_credentials and self.line_api_base_url is None
+
+    def resolved_public_base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_line_api_base_url(self) -> str:
+        if self.line_api_base_url:
+            return self.line_api_base_url.rstrip("/")
+        if self.uses_embedded_emulator:
+            return self.resolved_public_base_url() + EMBEDDED_EMULATOR_PATH
+        return LINE_API_DEFAULT_BASE_URL
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
