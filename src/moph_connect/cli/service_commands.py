@@ -91,8 +91,9 @@ def line_emulator(
 ) -> None:
     """Run the LINE emulator as its own process (point the service at it with
     MOPH_CONNECT_LINE_API_BASE_URL=http://<host>:<port>)."""
-    config = EmulatorConfig.default(webhook_base=webhook_base.rstrip("/"))
-    config.rate_limit_per_second = rate_limit or None
+    config = EmulatorConfig.default(
+        webhook_base=webhook_base.rstrip("/"), rate_limit_per_second=rate_limit or None
+    )
     Console().print(f"LINE emulator on http://{host}:{port} (webhooks to {webhook_base})")
     run_emulator(host, port, config)
 

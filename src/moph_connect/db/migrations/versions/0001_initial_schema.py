@@ -181,6 +181,7 @@ def upgrade() -> None:
         ),
         sa.Column("environment", sa.String(length=16), nullable=False),
         sa.Column("appointment_id", sa.String(length=32), nullable=True),
+        sa.Column("appointment_date", sa.Date(), nullable=True),
         sa.Column("line_user_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("priority", sa.SmallInteger(), nullable=False),

@@ -1,0 +1,68 @@
+"""The emulator as an ASGI app: LINE's Messaging API at the root, the control API below
+`/control`. Mount it where `https://api.line.me` would be (`{base}/v2/bot/...`).
+
+Starlette rather than FastAPI: the push path is benchmarked at thousands of requests a
+second, and nothing here needs FastAPI's validation or docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from moph_connect.line_emulator.config import EmulatorConfig
+from moph_connect.line_emulator.control import ControlApi, ControlError, control_error_handler
+from moph_connect.line_emulator.core import Emulator
+from moph_connect.line_emulator.messaging import MessagingApi
+from moph_connect.line_emulator.responses import error_response
+from moph_connect.line_emulator.webhooks import WebhookSpecError
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # LINE answers unknown paths and methods in JSON too, not Starlette's plain text.
+    assert isinstance(exc, HTTPException)
+    message = "Not found" if exc.status_code == 404 else str(exc.detail)
+    return error_response(exc.status_code, message, headers=exc.headers)
+
+
+async def _webhook_spec_error(request: Request, exc: Exception) -> Response:
+    return error_response(500, str(exc))
+
+
+def create_emulator_app(config: EmulatorConfig) -> Starlette:
+    """A fresh emulator (own state) serving `config`; its `Emulator` is `app.state.emulator`.
+
+    When mounted inside another app, run this app's lifespan from the parent's so the
+    webhook HTTP session is closed cleanly::
+
+        async with emulator_app.router.lifespan_context(emulator_app):
+            yield
+
+    (Without it the session is opened on first use and never closed.)
+    """
+    emulator = Emulator(config)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await emulator.webhooks.start()
+        try:
+            yield
+        finally:
+            await emulator.webhooks.close()
+
+    app = Starlette(
+        routes=[*MessagingApi(emulator).routes(), *ControlApi(emulator).routes()],
+        exception_handlers={
+            HTTPException: _http_error,
+            ControlError: control_error_handler,
+            WebhookSpecError: _webhook_spec_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.emulator = emulator
+    return app

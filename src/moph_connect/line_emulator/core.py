@@ -1,0 +1,42 @@
+"""The emulator instance: configuration, state, request validation and webhook delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from moph_connect.line_emulator.config import EmulatorChannel, EmulatorConfig
+from moph_connect.line_emulator.state import EmulatorState, User
+from moph_connect.line_emulator.validation import RequestValidator
+from moph_connect.line_emulator.webhooks import WebhookSender
+
+
+class Emulator:
+    """One emulated LINE platform. Handlers of both APIs share it; see `app.py`."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.state = EmulatorState(config)
+        self.validator = RequestValidator("messaging-api")
+        self.webhooks = WebhookSender(config.webhook_timeout_seconds)
+        self._by_token = {channel.access_token: channel for channel in config.channels.values()}
+
+    def authenticate(self, request: Request) -> EmulatorChannel | None:
+        """The channel whose access token is in `Authorization: Bearer ...`, if any."""
+        header = request.headers.get("authorization")
+        if header is None:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return self._by_token.get(token.strip())
+
+    def channel(self, name: str) -> EmulatorChannel | None:
+        return self.config.channels.get(name)
+
+    def timestamp_ms(self) -> int:
+        return int(self.state.now().timestamp() * 1000)
+
+    async def send_webhook(self, user: User, event: dict[str, Any]) -> int | None:
+        return await self.webhooks.send(self.config.channels[user.channel], [event])

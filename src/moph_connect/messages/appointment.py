@@ -1,0 +1,340 @@
+"""Messages about one appointment: the queue card, reminders, "your queue is near",
+the satisfaction survey, hospital alerts, cancellations and moves.
+
+Every builder takes the hospital's data as an `AppointmentView` and returns one LINE
+message object as a JSON-ready dict. Hospital text is shown as given, only tidied
+(invisible characters dropped, whitespace collapsed) and clipped to a safe length. A
+link that cannot be opened from LINE (not http/https, or too long) drops its button
+rather than failing the message; the API layer can use `normalize_link` to refuse such
+links up front.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from moph_connect.messages import flex, palette
+from moph_connect.messages._text import clean, field
+from moph_connect.messages.postback import build_survey
+from moph_connect.messages.thai_dates import thai_long_date, thai_short_date
+
+BRAND_NAME: Final = "MOPH Connect"
+FIELD_MAX: Final = 200  # per hospital-supplied field, in characters
+DETAILS_LABEL: Final = "รายละเอียด"
+CURRENT_QUEUE_LABEL: Final = "ดูคิวปัจจุบัน"
+ALERT_HEADER: Final = "แจ้งเตือนจากโรงพยาบาล"
+
+SURVEY_SCORE_LABELS: Final = {
+    5: "พอใจมากที่สุด",
+    4: "พอใจมาก",
+    3: "พอใจปานกลาง",
+    2: "พอใจน้อย",
+    1: "พอใจน้อยที่สุด",
+}
+
+_ALT_HEADER_MAX: Final = 60
+_ALT_HOSPITAL_MAX: Final = 80
+_ALT_QUEUE_MAX: Final = 60
+_ALT_TIME_MAX: Final = 100
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """One appointment as the hospital's queue system described it (Thai free text)."""
+
+    hospital_name: str
+    origin: str
+    queue_number: str
+    patient_name: str
+    appointment_date: date
+    appointment_time: str
+    details_link: str
+    current_queue_link: str
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The view's text fields, tidied and clipped for display, plus shorter cuts for
+    alt texts so that every key fact survives a long hospital name."""
+
+    hospital: str
+    origin: str
+    queue: str
+    patient: str
+    date: str
+    time: str
+    alt_hospital: str
+    alt_queue: str
+    alt_time: str
+
+    @classmethod
+    def of(cls, view: AppointmentView) -> _Shown:
+        hospital = field(view.hospital_name, FIELD_MAX)
+        queue = field(view.queue_number, FIELD_MAX)
+        time = field(view.appointment_time, FIELD_MAX)
+        return cls(
+            hospital=hospital,
+            origin=field(view.origin, FIELD_MAX),
+            queue=queue,
+            patient=field(view.patient_name, FIELD_MAX),
+            date=thai_long_date(view.appointment_date),
+            time=time,
+            alt_hospital=field(hospital, _ALT_HOSPITAL_MAX),
+            alt_queue=field(queue, _ALT_QUEUE_MAX),
+            alt_time=field(time, _ALT_TIME_MAX),
+        )
+
+
+# --- building blocks ---------------------------------------------------------------
+
+
+def _hospital_block(shown: _Shown) -> flex.JSON:
+    return flex.box(
+        [
+            flex.text(shown.hospital, size="lg", bold=True),
+            flex.text(shown.origin, size="xs", color=palette.MUTED),
+        ],
+        spacing="xs",
+    )
+
+
+def _queue_block(
+    shown: _Shown, ink: str = palette.BRAND, tint: str = palette.BRAND_TINT
+) -> flex.JSON:
+    return flex.box(
+        [
+            flex.text("หมายเลขคิว", size="xs", color=palette.MUTED, align="center"),
+            flex.text(shown.queue, size="xl", color=ink, bold=True, align="center"),
+        ],
+        spacing="xs",
+        margin="lg",
+        background=tint,
+        padding="md",
+        corner_radius="md",
+    )
+
+
+def _fact(label: str, *values: flex.JSON) -> flex.JSON:
+    """A small grey label above its value(s)."""
+    return flex.box(
+        [flex.text(label, size="xs", color=palette.MUTED), *values], spacing="xs", margin="lg"
+    )
+
+
+def _patient(shown: _Shown) -> flex.JSON:
+    return _fact("ชื่อผู้ป่วย", flex.text(shown.patient))
+
+
+def _when(shown: _Shown, label: str = "วันนัด", ink: str = palette.TEXT) -> flex.JSON:
+    return _fact(
+        label,
+        flex.text(shown.date, color=ink, bold=True),
+        flex.text(shown.time, size="sm", color=palette.TEXT),
+    )
+
+
+def _body(*contents: flex.JSON) -> flex.JSON:
+    return flex.box(list(contents), padding="lg")
+
+
+def _footer(*links: tuple[str, str], primary_color: str = palette.BRAND) -> flex.JSON | None:
+    """Buttons for (label, link) pairs: the first in colour, the rest grey. Links LINE
+    cannot open are left out; no usable link means no footer."""
+    buttons: list[flex.JSON] = []
+    for label, link in links:
+        uri = flex.normalize_link(link)
+        if uri is None:
+            continue
+        style: flex.ButtonStyle = "secondary" if buttons else "primary"
+        buttons.append(flex.button(flex.uri_action(label, uri), style, primary_color))
+    return flex.box(buttons, spacing="sm", padding="lg") if buttons else None
+
+
+def _card(
+    *,
+    alt_text: str,
+    title: str,
+    header_color: str,
+    body: list[flex.JSON],
+    footer: flex.JSON | None,
+) -> dict[str, Any]:
+    bubble = flex.bubble(
+        header_box=flex.header(BRAND_NAME, title, header_color), body=_body(*body), footer=footer
+    )
+    return flex.flex_message(alt_text, bubble)
+
+
+# --- builders ----------------------------------------------------------------------
+
+
+def queue_card(view: AppointmentView) -> dict[str, Any]:
+    """The queue card (บัตรคิว), sent when a booking succeeds."""
+    s = _Shown.of(view)
+    return _card(
+        alt_text=f"บัตรคิว {s.alt_hospital}: {s.alt_queue} {s.date}",
+        title="บัตรคิว",
+        header_color=palette.BRAND,
+        body=[_hospital_block(s), _queue_block(s), _patient(s), _when(s)],
+        footer=_footer(
+            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
+        ),
+    )
+
+
+def _reminder(view: AppointmentView, when_word: str) -> dict[str, Any]:
+    s = _Shown.of(view)
+    headline = f"{when_word}คุณมีนัด"
+    return _card(
+        alt_text=f"{headline}ที่{s.alt_hospital} {s.date} {s.alt_time}",
+        title=headline,
+        header_color=palette.BRAND,
+        body=[
+            _hospital_block(s),
+            _when(s, ink=palette.BRAND),
+            _queue_block(s),
+            _patient(s),
+        ],
+        footer=_footer(
+            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
+        ),
+    )
+
+
+def reminder_day_before(view: AppointmentView) -> dict[str, Any]:
+    """The reminder sent at 09:00 the day before the appointment (พรุ่งนี้คุณมีนัด)."""
+    return _reminder(view, "พรุ่งนี้")
+
+
+def reminder_same_day(view: AppointmentView) -> dict[str, Any]:
+    """The reminder sent at 06:00 on the day of the appointment (วันนี้คุณมีนัด)."""
+    return _reminder(view, "วันนี้")
+
+
+def queue_near(view: AppointmentView) -> dict[str, Any]:
+    """The "your queue is near" alert (ใกล้ถึงคิวของคุณแล้ว), current-queue button first."""
+    s = _Shown.of(view)
+    return _card(
+        alt_text=f"ใกล้ถึงคิวของคุณแล้ว {s.alt_queue} {s.alt_hospital}",
+        title="ใกล้ถึงคิวของคุณแล้ว",
+        header_color=palette.URGENT,
+        body=[
+            flex.text("กรุณาเตรียมตัวให้พร้อมค่ะ", bold=True),
+            _queue_block(s, ink=palette.URGENT, tint=palette.URGENT_TINT),
+            _fact("โรงพยาบาล", flex.text(s.hospital)),
+            _patient(s),
+            _when(s),
+        ],
+        footer=_footer(
+            (CURRENT_QUEUE_LABEL, view.current_queue_link),
+            (DETAILS_LABEL, view.details_link),
+            primary_color=palette.URGENT,
+        ),
+    )
+
+
+def survey(view: AppointmentView, survey_token: str) -> dict[str, Any]:
+    """The satisfaction survey (ประเมินความพึงพอใจ): five score buttons, 5 first.
+
+    Raises ValueError if `survey_token` is not a valid postback id (see `postback`).
+    """
+    s = _Shown.of(view)
+    buttons = [
+        flex.button(
+            flex.postback_action(
+                f"{score} {label}",
+                build_survey(survey_token, score),
+                display_text=f"ให้คะแนน {score} - {label}",
+            ),
+            style="secondary",
+        )
+        for score, label in sorted(SURVEY_SCORE_LABELS.items(), reverse=True)
+    ]
+    return _card(
+        alt_text=f"ประเมินความพึงพอใจ การรับบริการที่{s.alt_hospital} {s.date}",
+        title="ประเมินความพึงพอใจ",
+        header_color=palette.BRAND,
+        body=[
+            flex.text(f"ขอบคุณที่มารับบริการที่{s.hospital} เมื่อ{s.date}", size="sm"),
+            flex.text("คุณพอใจกับการรับบริการครั้งนี้มากน้อยเพียงใด", bold=True, margin="lg"),
+            flex.text("กรุณาแตะเลือกคะแนนด้านล่าง", size="xs", color=palette.MUTED, margin="sm"),
+        ],
+        footer=flex.box(buttons, spacing="sm", padding="lg"),
+    )
+
+
+def alert(
+    view: AppointmentView,
+    header: str | None = None,
+    background_color: str | None = None,
+    details_link_label: str | None = None,
+    current_queue_link_label: str | None = None,
+) -> dict[str, Any]:
+    """An immediate alert worded by the hospital (`/api/alert`).
+
+    Missing, blank or malformed options fall back to the house defaults; labels are cut
+    to LINE's 20 characters and the header to 200. The header text turns dark when the
+    hospital's colour is too light for white.
+    """
+    s = _Shown.of(view)
+    title = field(header, FIELD_MAX) if header and clean(header) else ALERT_HEADER
+    color = palette.parse_hex_color(background_color) or palette.BRAND
+    button_color = color if palette.carries_white_text(color) else palette.BRAND
+    details_label = clean(details_link_label or "") or DETAILS_LABEL
+    current_label = clean(current_queue_link_label or "") or CURRENT_QUEUE_LABEL
+    return _card(
+        alt_text=f"{field(title, _ALT_HEADER_MAX)} {s.alt_hospital}: {s.alt_queue} {s.date}",
+        title=title,
+        header_color=color,
+        body=[_hospital_block(s), _queue_block(s), _patient(s), _when(s)],
+        footer=_footer(
+            (details_label, view.details_link),
+            (current_label, view.current_queue_link),
+            primary_color=button_color,
+        ),
+    )
+
+
+def appointment_cancelled(view: AppointmentView) -> dict[str, Any]:
+    """The hospital cancelled the appointment (ยกเลิกนัดหมาย)."""
+    s = _Shown.of(view)
+    return _card(
+        alt_text=f"ยกเลิกนัดหมาย {s.alt_hospital}: {s.alt_queue} {s.date}",
+        title="ยกเลิกนัดหมาย",
+        header_color=palette.DANGER,
+        body=[
+            flex.text("นัดหมายนี้ถูกยกเลิกแล้วค่ะ", bold=True, color=palette.DANGER),
+            flex.text(s.hospital, margin="lg", bold=True),
+            _fact("หมายเลขคิว", flex.text(s.queue)),
+            _patient(s),
+            _when(s),
+            flex.text("หากมีข้อสงสัย กรุณาติดต่อโรงพยาบาล", size="xs", color=palette.MUTED, margin="lg"),
+        ],
+        footer=_footer((DETAILS_LABEL, view.details_link)),
+    )
+
+
+def appointment_moved(old_date: date, view: AppointmentView) -> dict[str, Any]:
+    """The appointment moved from `old_date` to `view.appointment_date` (เลื่อนนัดหมาย)."""
+    s = _Shown.of(view)
+    old_long = thai_long_date(old_date)
+    return _card(
+        alt_text=(f"เลื่อนนัดหมาย {s.alt_hospital} เป็น{s.date} (เดิม {thai_short_date(old_date)})"),
+        title="เลื่อนนัดหมาย",
+        header_color=palette.BRAND,
+        body=[
+            flex.text("วันนัดของคุณเปลี่ยนแล้วค่ะ", bold=True),
+            _fact(
+                "วันนัดเดิม",
+                flex.text(old_long, size="sm", color=palette.STRUCK, decoration="line-through"),
+            ),
+            _when(s, label="วันนัดใหม่", ink=palette.BRAND),
+            _hospital_block(s),
+            _queue_block(s),
+            _patient(s),
+        ],
+        footer=_footer(
+            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
+        ),
+    )
