@@ -48,15 +48,20 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "moph-connect.db"
-        shutil.copy(sqlite_template, path)
+def fresh_database_url(request: pytest.FixtureRequest, kind: str, directory: Path) -> str:
+    """An empty, migrated database of `kind` ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        path = directory / "moph-connect.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     _truncate_all(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database_url(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -52,7 +52,9 @@ class Stack:
             return register_hospital(session, name, url, self.clock.now())
 
     def follow(self, channel: str = "production", name: str = "ครูเพ็ญศรี") -> str:
-        response = self.emulator.post(f"/control/channels/{channel}/users", json={"displayName": name})
+        response = self.emulator.post(
+            f"/control/channels/{channel}/users", json={"displayName": name}
+        )
         assert response.status_code == 201, response.text
         user_id: str = response.json()["userId"]
         self.wait_inbox(user_id, 1)  # the welcome
@@ -83,8 +85,7 @@ class Stack:
         self.postback(user_id, f"action=pick&hospital={hospital_id}")
         message = self.wait_inbox(user_id, before + 1)[before]["message"]
         uri = find_uri(message, "regist=")
-        regist = parse_qs(urlparse(uri).query)["regist"][0]
-        return regist
+        return parse_qs(urlparse(uri).query)["regist"][0]
 
     def call(self, path: str, key: str, body: dict[str, Any], **headers: str) -> httpx.Response:
         return self.api.post(path, json=body, headers={"Authorization": f"Bearer {key}", **headers})

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from moph_connect.messages import normalize_link
 from moph_connect.scheduling.rules import MessageKind
 
 SEED_EXAMPLE: dict[str, Any] = {
@@ -72,6 +73,13 @@ class QueueCall(BaseModel):
             date.fromisoformat(value)
         except ValueError:
             raise ValueError("is not a real calendar date") from None
+        return value
+
+    @field_validator("detailsLink", "currentQueueLink")
+    @classmethod
+    def _openable_link(cls, value: str) -> str:
+        if normalize_link(value) is None:
+            raise ValueError("is not a link LINE can open (http/https with a host, no credentials)")
         return value
 
     @property

@@ -13,6 +13,7 @@ from moph_connect.environments import ENVIRONMENTS, Environment
 from moph_connect.errors import Unauthorized, ValidationFailed
 from moph_connect.hospitals import keys
 from moph_connect.hospitals.repository import HospitalRepository
+from moph_connect.messages import normalize_link
 
 REGIST_PLACEHOLDER = "{regist}"
 
@@ -33,10 +34,13 @@ class AuthenticatedHospital:
 
 
 def validate_booking_url(url: str) -> None:
-    if not url.startswith(("http://", "https://")):
-        raise ValidationFailed.field("booking-url", "must be an http:// or https:// URL")
     if url.count(REGIST_PLACEHOLDER) > 1:
         raise ValidationFailed.field("booking-url", "may contain {regist} at most once")
+    # Check the link as patients will get it, with a real-length ID filled in.
+    if normalize_link(booking_link(url, "0" * 24)) is None:
+        raise ValidationFailed.field(
+            "booking-url", "must be an http:// or https:// URL with a host that LINE can open"
+        )
 
 
 def booking_link(booking_url: str, regist_id: str) -> str:

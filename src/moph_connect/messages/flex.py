@@ -6,6 +6,7 @@ decision instead of many. Nothing here knows about appointments or hospitals.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -22,8 +23,14 @@ URI_MAX = 1000
 
 ButtonStyle = Literal["primary", "secondary", "link"]
 
-# Characters RFC 3986 allows unescaped in a URI, plus "%" so existing escapes survive.
-_URI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
+# Characters RFC 3986 allows unescaped in a path, query or fragment, plus "%" so that
+# existing escapes survive; a "%" that starts no escape is escaped itself.
+_URI_SAFE = "/?:@!$&'()*+,;=-._~%"
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _encode(component: str) -> str:
+    return quote(_STRAY_PERCENT.sub("%25", component), safe=_URI_SAFE)
 
 
 def normalize_link(url: str) -> str | None:
@@ -57,9 +64,9 @@ def normalize_link(url: str) -> str | None:
         (
             parts.scheme.lower(),
             netloc,
-            quote(parts.path, safe=_URI_SAFE),
-            quote(parts.query, safe=_URI_SAFE),
-            quote(parts.fragment, safe=_URI_SAFE),
+            _encode(parts.path),
+            _encode(parts.query),
+            _encode(parts.fragment),
         )
     )
     return rebuilt if len(rebuilt) <= URI_MAX else None

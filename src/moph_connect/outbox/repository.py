@@ -77,6 +77,8 @@ class OutboxRepository:
             select(OutboxMessage)
             .where(OutboxMessage.appointment_id == appointment_id)
             .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            # Bulk updates above (cancellations) bypass the identity map: reload.
+            .execution_options(populate_existing=True)
         ).all()
 
     def cancel_open_for_user(self, environment: str, line_user_id: str, reason: str) -> int:

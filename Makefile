@@ -1,0 +1,37 @@
+# One command to run the service, one to run every check. Both create ./.venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: start MOPH Connect on http://127.0.0.1:8000 (SQLite + built-in LINE emulator)
+run: $(STAMP)
+	$(BIN)/moph-connect serve
+
+## test: lint, type-check and the whole test suite (SQLite and a throwaway PostgreSQL)
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## bench: the dispatcher benchmark (see BENCHMARKS.md)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/dispatch.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
