@@ -1,0 +1,158 @@
+"""The `moph-connect` command as an operator and a newcomer use it: real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from moph_connect.appointments.schemas import SEED_EXAMPLE
+from tests.support.net import free_port
+from tests.support.stack import find_uri, wait_for
+
+COMMAND = [str(Path(sys.executable).with_name("moph-connect"))]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **env}
+    environment.pop("MOPH_CONNECT_DATABASE_URL", None)
+    environment.update(env)
+    return subprocess.run(
+        COMMAND + args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_hospital_add_prints_keys_once_and_list_shows_it(tmp_path: Path) -> None:
+    added = run(
+        [
+            "hospital",
+            "add",
+            "--name",
+            "โรงพยาบาลปทุมธานี",
+            "--booking-url",
+            "http://pth.ddns.net/queue/que_register.php?regist={regist}",
+            "--json",
+        ],
+        tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    created = json.loads(added.stdout)
+    assert set(created) == {"hospitalId", "productionKey", "testKey"}
+    assert created["productionKey"].startswith("mcp_live_")
+    assert created["testKey"].startswith("mcp_test_")
+    assert (tmp_path / "var" / "moph-connect.db").exists()  # the embedded default
+
+    listed = run(["hospital", "list", "--json"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    hospitals = json.loads(listed.stdout)
+    assert [h["hospitalId"] for h in hospitals] == [created["hospitalId"]]
+    assert created["productionKey"] not in listed.stdout  # keys are never shown again
+    database = (tmp_path / "var" / "moph-connect.db").read_bytes()
+    assert created["productionKey"].encode() not in database  # only hashes are stored
+
+
+@pytest.mark.parametrize("url", ["pth.ddns.net/queue", "ftp://x/", "http://a/{regist}{regist}"])
+def test_hospital_add_refuses_a_bad_booking_url(tmp_path: Path, url: str) -> None:
+    result = run(["hospital", "add", "--name", "x", "--booking-url", url], tmp_path)
+    assert result.returncode == 2
+    assert "booking-url" in result.stderr
+
+
+def test_db_upgrade_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path, MOPH_CONNECT_DATABASE_URL=postgres_url)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`moph-connect serve` exactly as README's quick start runs it, on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MOPH_CONNECT_")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _healthy(base), timeout=30, what="serve to start")
+        yield base, tmp_path
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        assert "built-in LINE emulator" in output, output
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(base + "/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, Path]) -> None:
+    base, cwd = served
+    added = run(
+        [
+            "hospital",
+            "add",
+            "--name",
+            "โรงพยาบาลปทุมธานี",
+            "--booking-url",
+            "http://pth.ddns.net/queue/que_register.php?regist={regist}",
+            "--json",
+        ],
+        cwd,
+    )
+    hospital = json.loads(added.stdout)
+    emulator = f"{base}/line-emulator"
+    with httpx.Client(timeout=10) as http:
+        user = http.post(
+            f"{emulator}/control/channels/production/users", json={"displayName": "ครูเพ็ญศรี"}
+        ).json()["userId"]
+
+        def inbox() -> list[dict[str, Any]]:
+            messages: list[dict[str, Any]] = http.get(
+                f"{emulator}/control/users/{user}/inbox"
+            ).json()["messages"]
+            return messages
+
+        wait_for(lambda: len(inbox()) >= 1, what="the welcome")
+        http.post(
+            f"{emulator}/control/users/{user}/postback",
+            json={"data": f"action=pick&hospital={hospital['hospitalId']}"},
+        )
+        wait_for(lambda: len(inbox()) >= 2, what="the booking link")
+        link = find_uri(inbox()[1]["message"], "regist=")
+        regist = link.rsplit("regist=", 1)[1]
+        response = http.post(
+            f"{base}/api/queue",
+            json={**SEED_EXAMPLE, "appointmentDate": "2099-01-01", "userId": regist},
+            headers={"Authorization": f"Bearer {hospital['productionKey']}"},
+        )
+        assert response.status_code == 422  # more than 400 days ahead
+        from datetime import date, timedelta
+
+        tomorrow = (date.today() + timedelta(days=2)).isoformat()
+        response = http.post(
+            f"{base}/api/queue",
+            json={**SEED_EXAMPLE, "appointmentDate": tomorrow, "userId": regist},
+            headers={"Authorization": f"Bearer {hospital['productionKey']}"},
+        )
+        assert response.status_code == 202, response.text
+        wait_for(lambda: len(inbox()) >= 3, what="the queue card")
+        assert inbox()[2]["message"]["type"] == "flex"
