@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +146,10 @@ def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, 
             headers={"Authorization": f"Bearer {hospital['productionKey']}"},
         )
         assert response.status_code == 422  # more than 400 days ahead
-        from datetime import date, timedelta
-
-        tomorrow = (date.today() + timedelta(days=2)).isoformat()
+        in_two_days = (date.today() + timedelta(days=2)).isoformat()
         response = http.post(
             f"{base}/api/queue",
-            json={**SEED_EXAMPLE, "appointmentDate": tomorrow, "userId": regist},
+            json={**SEED_EXAMPLE, "appointmentDate": in_two_days, "userId": regist},
             headers={"Authorization": f"Bearer {hospital['productionKey']}"},
         )
         assert response.status_code == 202, response.text

@@ -178,7 +178,7 @@ class MessagingApi:
         self._state.deliver(recipients, messages, via, request_id, retry_key)
         self._state.stats[channel.name].accepted += 1
         if retry_key is not None:
-            accepted = AcceptedRequest(request_id, sent)
+            accepted = AcceptedRequest(request_id, None if sent is None else orjson.dumps(sent))
             self._state.accept_retry_key(channel.name, retry_key, accepted)
         return json_response({} if sent is None else {"sentMessages": sent}, headers=headers)
 
@@ -186,7 +186,7 @@ class MessagingApi:
         # LINE names the first request and, for push, repeats what it sent.
         extra: dict[str, Any] = {}
         if accepted.sent_messages is not None:
-            extra["sentMessages"] = accepted.sent_messages
+            extra["sentMessages"] = orjson.Fragment(accepted.sent_messages)
         headers = headers | {"x-line-accepted-request-id": accepted.request_id}
         return error_response(409, RETRY_KEY_ACCEPTED, headers=headers, **extra)
 
