@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ChannelState, OutboxMessage, RateLimit
@@ -243,9 +245,12 @@ class RateLimitRepository:
         return func.greatest(a, b)
 
     def _ensure(self, channel: str) -> None:
-        if self.session.get(RateLimit, channel) is None:
-            self.session.execute(insert(rate_limits).values(channel=channel, tat=0.0))
-            self.session.flush()
+        # Two workers may meet a new channel at once: insert-if-absent, never fail.
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(rate_limits).values(channel=channel, tat=0.0).on_conflict_do_nothing()
+        )
 
     def reserve(self, channel: str, count: int, interval: float, now: float) -> float:
         """Book `count` consecutive send slots; return the epoch second of the first.
