@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.applications import Starlette
 
 from moph_connect import __version__
 from moph_connect.api import problems
@@ -37,7 +37,7 @@ def create_app(
     runtime: Runtime,
     *,
     run_dispatcher: bool = True,
-    line_emulator: ASGIApp | None = None,
+    line_emulator: Starlette | None = None,
 ) -> FastAPI:
     """`line_emulator`, when given, is mounted at /line-emulator (the embedded default)."""
     dispatcher = (
@@ -51,14 +51,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if dispatcher is not None:
-            dispatcher.start()
-        await processor.process_pending()  # events a crash left unprocessed
-        try:
-            yield
-        finally:
+        async with AsyncExitStack() as stack:
+            if line_emulator is not None:  # a mounted app's lifespan is not run for it
+                await stack.enter_async_context(
+                    line_emulator.router.lifespan_context(line_emulator)
+                )
             if dispatcher is not None:
-                dispatcher.stop()
+                dispatcher.start()
+                stack.callback(dispatcher.stop)
+            await processor.process_pending()  # events a crash left unprocessed
+            yield
 
     app = FastAPI(
         title="MOPH Connect API",
@@ -70,7 +72,12 @@ def create_app(
     app.state.webhook_processor = processor
     app.state.dispatcher = dispatcher
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
+    # The embedded emulator plays LINE, whose own limits it enforces.
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=runtime.settings.max_request_body_bytes,
+        exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
+    )
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))
         app.include_router(chatbot_endpoints.build_router(environment))

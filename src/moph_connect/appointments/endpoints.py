@@ -183,6 +183,42 @@ def build_router(environment: Environment) -> APIRouter:
     ) -> AppointmentOut:
         with database.transaction() as session:
             hospital = authenticate(session, authorization, environment)
-            return AppointmentService(session).get(hospital, appointment_id)
+            service = AppointmentService(session)
+            return service.describe(service.owned(hospital, appointment_id), [])
+
+    @router.post(
+        "/queue/cancel",
+        status_code=202,
+        response_model=AppointmentOut,
+        summary="Cancel an appointment named by the call's body: pending messages are "
+        "cancelled and the patient is told.",
+        operation_id=f"{environment}_cancel",
+    )
+    def cancel(
+        call: QueueCall, runtime: RuntimeDep, authorization: AuthorizationHeader = None
+    ) -> AppointmentOut:
+        with runtime.database.transaction() as session:
+            hospital = authenticate(session, authorization, environment)
+            answer = AppointmentService(session).cancel_by_call(hospital, call, runtime.clock.now())
+        runtime.wake_dispatcher()
+        return answer
+
+    @router.delete(
+        "/queue/{appointment_id}",
+        status_code=202,
+        response_model=AppointmentOut,
+        summary="Cancel an appointment by its id (same effect as /queue/cancel).",
+        operation_id=f"{environment}_delete_appointment",
+    )
+    def delete_appointment(
+        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None
+    ) -> AppointmentOut:
+        with runtime.database.transaction() as session:
+            hospital = authenticate(session, authorization, environment)
+            service = AppointmentService(session)
+            appointment = service.owned(hospital, appointment_id)
+            answer = service.cancel(hospital, appointment, runtime.clock.now())
+        runtime.wake_dispatcher()
+        return answer
 
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -47,6 +48,18 @@ _SIMPLE: dict[str, Callable[[AppointmentView], dict[str, Any]]] = {
 RERENDERED_KINDS: frozenset[MessageKind] = frozenset(
     {"reminder_day_before", "reminder_same_day", "survey"}
 )
+
+
+def render_notice(kind: str, appointment: Appointment, *, old_date: date | None = None) -> str:
+    """The "appointment cancelled" or "appointment moved" message, as an outbox payload."""
+    view = view_of(appointment)
+    if kind == "appointment_cancelled":
+        message = messages.appointment_cancelled(view)
+    elif kind == "appointment_moved" and old_date is not None:
+        message = messages.appointment_moved(old_date, view)
+    else:
+        raise ValueError(f"no notice {kind!r} (a move needs the old date)")
+    return orjson.dumps([message]).decode("utf-8")
 
 
 def render(

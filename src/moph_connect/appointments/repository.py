@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moph_connect.db.models import Appointment, IdempotencyRecord, Survey
+from moph_connect.db.models import Appointment, IdempotencyRecord, OutboxMessage, Survey
 
 
 class AppointmentRepository:
@@ -24,6 +24,33 @@ class AppointmentRepository:
                 Appointment.appointment_date == appointment_date,
                 Appointment.queue_number == queue_number,
             )
+        ).first()
+
+    def movable(
+        self, hospital_id: str, regist_id: str, queue_number: str, today: date
+    ) -> Appointment | None:
+        """The patient's upcoming, active appointment with this queue number, if one: a
+        call naming it with another date moves it (the patient has not been called yet)."""
+        called = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.appointment_id == Appointment.id,
+                OutboxMessage.kind.in_(("queue_near", "survey")),
+                OutboxMessage.status != "cancelled",
+            )
+            .exists()
+        )
+        return self.session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.hospital_id == hospital_id,
+                Appointment.regist_id == regist_id,
+                Appointment.queue_number == queue_number,
+                Appointment.status == "active",
+                Appointment.appointment_date >= today,
+                ~called,
+            )
+            .order_by(Appointment.appointment_date.desc())
         ).first()
 
     def get(self, appointment_id: str) -> Appointment | None:

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from moph_connect.appointments.outbox_rows import AnyKind
 from moph_connect.messages import normalize_link
-from moph_connect.scheduling.rules import MessageKind
 
 SEED_EXAMPLE: dict[str, Any] = {
     "userId": "5bedb40574d0504752f2173f",
@@ -118,20 +118,21 @@ MessageStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
 
 
 class PlannedMessageOut(BaseModel):
-    kind: MessageKind
+    kind: AnyKind
     status: MessageStatus
     dueAt: str = Field(description="ISO 8601, Asia/Bangkok (+07:00).")
     sentAt: str | None = None
 
 
 class SkippedMessageOut(BaseModel):
-    kind: MessageKind
+    kind: AnyKind
     reason: str
 
 
 class AppointmentOut(BaseModel):
     appointmentId: str
     environment: Literal["production", "test"]
+    status: Literal["active", "cancelled"]
     appointmentDate: str
     queueNumber: str
     messages: list[PlannedMessageOut]

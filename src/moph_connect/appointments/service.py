@@ -2,22 +2,22 @@
 
 Everything happens in the caller's transaction, so the appointment change and the outbox
 rows it plans commit together or not at all (nothing accepted is lost). Repeated calls
-plan nothing new: each outbox row has a dedup key, and the timing rules are told which
-kinds already exist.
+plan nothing new: each outbox row has a dedup key (appointment, date, kind), and the
+timing rules are told which kinds already exist for the appointment's current date.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import orjson
 from sqlalchemy.orm import Session
 
 from moph_connect.appointments import rendering
+from moph_connect.appointments.outbox_rows import NOTICE_PRIORITY, AnyKind, outbox_row
 from moph_connect.appointments.repository import AppointmentRepository
 from moph_connect.appointments.schemas import (
     AlertCall,
@@ -27,16 +27,17 @@ from moph_connect.appointments.schemas import (
     SkippedMessageOut,
 )
 from moph_connect.db.models import Appointment, OutboxMessage, Survey
-from moph_connect.errors import NotFound, ValidationFailed
+from moph_connect.errors import Conflict, NotFound, ValidationFailed
 from moph_connect.hospitals.service import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
-from moph_connect.patients.repository import PatientRepository
+from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
 
 # A date further ahead is almost surely a typo (2205 for 2025) that would plan a reminder
 # for another century.
 MAX_DAYS_AHEAD = timedelta(days=400)
+BLOCKED = "the patient has blocked MOPH Connect on LINE"
 
 # Fields of the call that describe the appointment (the identity fields excluded).
 _DETAIL_FIELDS = {
@@ -65,11 +66,12 @@ def _alert_style(call: QueueCall) -> rendering.AlertStyle | None:
 
 
 def _dedup_key(appointment: Appointment, kind: MessageKind, call: QueueCall) -> str:
+    base = f"{appointment.id}:{appointment.appointment_date.isoformat()}:{kind}"
     if kind != "alert":
-        return f"{appointment.id}:{kind}"
+        return base
     # Several different alerts may go to one appointment; the same alert only once.
     content = orjson.dumps(call.model_dump(), option=orjson.OPT_SORT_KEYS)
-    return f"{appointment.id}:alert:{hashlib.sha256(content).hexdigest()[:32]}"
+    return f"{base}:{hashlib.sha256(content).hexdigest()[:32]}"
 
 
 class AppointmentService:
@@ -79,78 +81,99 @@ class AppointmentService:
         self.outbox = OutboxRepository(session)
         self.patients = PatientRepository(session)
 
+    # -- queue, schedule, notify, alert ---------------------------------------------------
+
     def handle_call(
         self, hospital: AuthenticatedHospital, call_kind: CallKind, call: QueueCall, now: datetime
     ) -> AppointmentOut:
-        patient = self.patients.registration(hospital.environment, call.userId)
-        if patient is None or patient.registration.hospital_id != hospital.hospital_id:
-            raise NotFound(
-                f"userId {call.userId} was not issued to this hospital in the "
-                f"{hospital.environment} environment. It comes from '?regist=' on your "
-                "booking page when a patient picks your hospital in MOPH Connect.",
+        patient = self._patient(hospital, call.userId)
+        today = rules.bangkok_date(now)
+        if call.appointment_date > today + MAX_DAYS_AHEAD:
+            raise ValidationFailed.field(
+                "appointmentDate", f"is more than {MAX_DAYS_AHEAD.days} days ahead"
             )
         found = self.appointments.find(
             hospital.hospital_id, call.userId, call.appointment_date, call.queueNumber
         )
-        existing = self.outbox.for_appointment(found.id) if found is not None else ()
-        already = frozenset(
-            rules_kind(m.kind) for m in existing if m.status != "cancelled" and m.kind != "alert"
-        )
+        if found is not None and found.status == "cancelled":
+            raise Conflict(
+                f"Appointment {found.id} was cancelled; book again with a new queue number."
+            )
+        moved_from: date | None = None
+        if found is None and call_kind in ("queue", "schedule"):
+            found = self.appointments.movable(
+                hospital.hospital_id, call.userId, call.queueNumber, today
+            )
+            if found is not None:
+                moved_from = found.appointment_date
         try:
-            plan = rules.plan_messages(call_kind, call.appointment_date, now, already)
+            plan = rules.plan_messages(
+                call_kind, call.appointment_date, now, self._already(found, call.appointment_date)
+            )
         except rules.AppointmentInPast as error:
             raise ValidationFailed.field("appointmentDate", str(error)) from None
 
-        if call.appointment_date > rules.bangkok_date(now) + MAX_DAYS_AHEAD:
-            raise ValidationFailed.field(
-                "appointmentDate", f"is more than {MAX_DAYS_AHEAD.days} days ahead"
-            )
-        appointment = self._upsert_appointment(hospital, call, found, now)
+        appointment = self._upsert(hospital, call, found, now)
+        if moved_from is not None:
+            self._move(appointment, call.appointment_date, moved_from, patient, now)
         self.outbox.cancel_pending(
-            appointment.id, rules.superseded_by(call_kind), "the patient has already been called"
+            appointment.id, rules.superseded_by(call_kind), rules.Reason.ALREADY_CALLED
         )
         skipped: list[SkippedMessage] = list(plan.skipped)
-        line_user = patient.line_user
         for planned in plan.planned:
-            if not line_user.following:
-                skipped.append(
-                    SkippedMessage(planned.kind, "the patient has blocked MOPH Connect on LINE")
-                )
+            if not patient.line_user.following:
+                skipped.append(SkippedMessage(planned.kind, BLOCKED))
                 continue
             dedup_key = _dedup_key(appointment, planned.kind, call)
             if self.outbox.dedup_keys_present([dedup_key]):
-                skipped.append(SkippedMessage(planned.kind, "already planned"))
+                skipped.append(SkippedMessage(planned.kind, rules.Reason.ALREADY_PLANNED))
                 continue
             survey_token = (
                 self._survey_token(appointment, hospital, now) if planned.kind == "survey" else None
             )
+            payload = rendering.render(
+                planned.kind, appointment, survey_token=survey_token, alert=_alert_style(call)
+            )
             self.outbox.add(
-                OutboxMessage(
-                    environment=hospital.environment,
-                    appointment_id=appointment.id,
-                    appointment_date=appointment.appointment_date,
-                    line_user_id=line_user.line_user_id,
-                    kind=planned.kind,
-                    priority=rules.PRIORITY[planned.kind],
-                    dedup_key=dedup_key,
-                    payload=rendering.render(
-                        planned.kind,
-                        appointment,
-                        survey_token=survey_token,
-                        alert=_alert_style(call),
-                    ),
-                    status="pending",
-                    due_at=planned.due_at,
-                    available_at=planned.due_at,
-                    attempts=0,
-                    retry_key=str(uuid.uuid4()),
-                    created_at=now,
+                outbox_row(
+                    appointment,
+                    patient.line_user.line_user_id,
+                    planned.kind,
+                    payload,
+                    dedup_key,
+                    planned.due_at,
+                    now,
                 )
             )
         self.session.flush()
         return self.describe(appointment, skipped)
 
-    def _upsert_appointment(
+    def _patient(self, hospital: AuthenticatedHospital, regist_id: str) -> RegisteredPatient:
+        patient = self.patients.registration(hospital.environment, regist_id)
+        if patient is None or patient.registration.hospital_id != hospital.hospital_id:
+            raise NotFound(
+                f"userId {regist_id} was not issued to this hospital in the "
+                f"{hospital.environment} environment. It comes from '?regist=' on your "
+                "booking page when a patient picks your hospital in MOPH Connect.",
+            )
+        return patient
+
+    def _already(self, appointment: Appointment | None, on: date) -> frozenset[MessageKind]:
+        """Kinds planned for this appointment on date `on` (cancelled ones do not count). A
+        moved appointment's queue card counts: the "moved" notice replaced it."""
+        if appointment is None:
+            return frozenset()
+        kinds: set[MessageKind] = set()
+        for message in self.outbox.for_appointment(appointment.id):
+            if message.kind not in rules.PRIORITY or message.kind == "alert":
+                continue
+            if message.status == "cancelled":
+                continue
+            if message.appointment_date == on or message.kind == "queue_card":
+                kinds.add(rules_kind(message.kind))
+        return frozenset(kinds)
+
+    def _upsert(
         self,
         hospital: AuthenticatedHospital,
         call: QueueCall,
@@ -166,6 +189,7 @@ class AppointmentService:
                 regist_id=call.userId,
                 appointment_date=call.appointment_date,
                 queue_number=call.queueNumber,
+                status="active",
                 created_at=now,
                 updated_at=now,
                 **details,
@@ -205,7 +229,74 @@ class AppointmentService:
             self.appointments.add_survey(survey)
         return survey.token
 
-    def get(self, hospital: AuthenticatedHospital, appointment_id: str) -> AppointmentOut:
+    # -- moving and cancelling ------------------------------------------------------------
+
+    def _move(
+        self,
+        appointment: Appointment,
+        new_date: date,
+        old_date: date,
+        patient: RegisteredPatient,
+        now: datetime,
+    ) -> None:
+        """Same hospital, patient and queue number, another day: the old day's pending
+        messages go, the patient is told, and the call then plans for the new day."""
+        self.outbox.cancel_pending(
+            appointment.id, rules.MESSAGE_KINDS, f"moved to {new_date.isoformat()}"
+        )
+        appointment.appointment_date = new_date
+        appointment.updated_at = now
+        self.session.flush()
+        self._notify(appointment, "appointment_moved", patient, now, old_date=old_date)
+
+    def cancel(
+        self, hospital: AuthenticatedHospital, appointment: Appointment, now: datetime
+    ) -> AppointmentOut:
+        if appointment.status == "cancelled":
+            return self.describe(appointment, [])
+        appointment.status = "cancelled"
+        appointment.updated_at = now
+        self.outbox.cancel_pending(
+            appointment.id, rules.MESSAGE_KINDS, "the hospital cancelled the appointment"
+        )
+        patient = self._patient(hospital, appointment.regist_id)
+        if appointment.appointment_date >= rules.bangkok_date(now):
+            self._notify(appointment, "appointment_cancelled", patient, now)
+        self.session.flush()
+        return self.describe(appointment, [])
+
+    def cancel_by_call(
+        self, hospital: AuthenticatedHospital, call: QueueCall, now: datetime
+    ) -> AppointmentOut:
+        self._patient(hospital, call.userId)
+        appointment = self.appointments.find(
+            hospital.hospital_id, call.userId, call.appointment_date, call.queueNumber
+        )
+        if appointment is None:
+            raise NotFound("No such appointment (userId, appointmentDate, queueNumber).")
+        return self.cancel(hospital, appointment, now)
+
+    def _notify(
+        self,
+        appointment: Appointment,
+        kind: AnyKind,
+        patient: RegisteredPatient,
+        now: datetime,
+        old_date: date | None = None,
+    ) -> None:
+        if not patient.line_user.following:
+            return
+        key = f"{appointment.id}:{appointment.appointment_date.isoformat()}:{kind}"
+        if self.outbox.dedup_keys_present([key]):
+            return
+        payload = rendering.render_notice(kind, appointment, old_date=old_date)
+        self.outbox.add(
+            outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now, now)
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def owned(self, hospital: AuthenticatedHospital, appointment_id: str) -> Appointment:
         appointment = self.appointments.get(appointment_id)
         if (
             appointment is None
@@ -213,7 +304,7 @@ class AppointmentService:
             or appointment.environment != hospital.environment
         ):
             raise NotFound(f"No appointment {appointment_id} for this hospital.")
-        return self.describe(appointment, [])
+        return appointment
 
     def describe(
         self, appointment: Appointment, skipped: Sequence[SkippedMessage]
@@ -221,22 +312,30 @@ class AppointmentService:
         return AppointmentOut(
             appointmentId=appointment.id,
             environment="test" if appointment.environment == "test" else "production",
+            status="cancelled" if appointment.status == "cancelled" else "active",
             appointmentDate=appointment.appointment_date.isoformat(),
             queueNumber=appointment.queue_number,
-            messages=[
-                PlannedMessageOut(
-                    kind=rules_kind(m.kind),
-                    status=m.status,
-                    dueAt=rules.bangkok_iso(m.due_at),
-                    sentAt=rules.bangkok_iso(m.sent_at) if m.sent_at else None,
-                )
-                for m in self.outbox.for_appointment(appointment.id)
-            ],
+            messages=[_message_out(m) for m in self.outbox.for_appointment(appointment.id)],
             skipped=[SkippedMessageOut(kind=s.kind, reason=s.reason) for s in skipped],
         )
+
+
+def _message_out(message: OutboxMessage) -> PlannedMessageOut:
+    return PlannedMessageOut(
+        kind=any_kind(message.kind),
+        status=message.status,
+        dueAt=rules.bangkok_iso(message.due_at),
+        sentAt=rules.bangkok_iso(message.sent_at) if message.sent_at else None,
+    )
 
 
 def rules_kind(kind: str) -> MessageKind:
     if kind not in rules.PRIORITY:
         raise ValueError(f"unknown message kind {kind!r}")
     return kind
+
+
+def any_kind(kind: str) -> AnyKind:
+    if kind in NOTICE_PRIORITY:
+        return kind
+    return rules_kind(kind)

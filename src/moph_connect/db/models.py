@@ -140,6 +140,8 @@ class Appointment(Base):
     appointment_time: Mapped[str] = mapped_column(String(300))
     details_link: Mapped[str] = mapped_column(String(1000))
     current_queue_link: Mapped[str] = mapped_column(String(1000))
+    # "active" or "cancelled" (by the hospital).
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -38,8 +38,8 @@ def _discriminator(
     prop = discriminator["propertyName"]
     value = instance.get(prop)
     mapping: dict[str, str] = discriminator.get("mapping", {})
-    if value is None:
-        return  # `required` reports the missing property
+    if not isinstance(value, str):
+        return  # `required` or the property's `type: string` reports it
     target = mapping.get(value)
     if target is None:
         yield ValidationError(

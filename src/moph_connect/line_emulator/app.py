@@ -37,13 +37,11 @@ async def _webhook_spec_error(request: Request, exc: Exception) -> Response:
 def create_emulator_app(config: EmulatorConfig) -> Starlette:
     """A fresh emulator (own state) serving `config`; its `Emulator` is `app.state.emulator`.
 
-    When mounted inside another app, run this app's lifespan from the parent's so the
-    webhook HTTP session is closed cleanly::
+    When mounted inside another app, run this app's lifespan from the parent's to share
+    one webhook HTTP session (without it, each webhook opens its own)::
 
         async with emulator_app.router.lifespan_context(emulator_app):
             yield
-
-    (Without it the session is opened on first use and never closed.)
     """
     emulator = Emulator(config)
 

@@ -57,14 +57,17 @@ async def _body(request: Request) -> dict[str, Any]:
     return payload
 
 
-def _text(payload: dict[str, Any], key: str, *, required: bool) -> str | None:
+def _required_text(payload: dict[str, Any], key: str) -> str:
     value = payload.get(key)
-    if value is None:
-        if required:
-            raise ControlError(400, f"'{key}' is required")
-        return None
-    if not isinstance(value, str) or (required and not value):
+    if not isinstance(value, str) or not value:
         raise ControlError(400, f"'{key}' must be a non-empty string")
+    return value
+
+
+def _optional_text(payload: dict[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(400, f"'{key}' must be a string")
     return value
 
 
@@ -88,6 +91,9 @@ def _params(payload: dict[str, Any]) -> dict[str, str] | None:
 
 
 class ControlApi:
+    """Handlers read their body first: after that they do not yield until the webhook is
+    sent, so a user's state cannot change between being checked and being acted on."""
+
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
         self._state = emulator.state
@@ -145,11 +151,10 @@ class ControlApi:
     async def create_user(self, request: Request) -> Response:
         channel = self._channel_name(request)
         payload = await _body(request)
-        display_name = _text(payload, "displayName", required=True)
-        assert display_name is not None
+        display_name = _required_text(payload, "displayName")
         # Our patients are Thai; `"language": null` models a user who has not consented
         # to LINE's privacy policy, whose profile then has no language.
-        language = _text(payload, "language", required=False) if "language" in payload else "th"
+        language = _optional_text(payload, "language") if "language" in payload else "th"
         user = self._state.create_user(channel, display_name, language)
         token = self._state.issue_reply_token(user)
         event = follow_event(user, self._emulator.timestamp_ms(), token, unblocked=False)
@@ -161,32 +166,35 @@ class ControlApi:
         return json_response({"channel": channel, "users": users})
 
     async def send_text(self, request: Request) -> Response:
+        payload = await _body(request)
         user = self._user(request)
-        text = _text(await _body(request), "text", required=True)
-        assert text is not None
+        text = _required_text(payload, "text")
         token = self._state.issue_reply_token(user)
         event = text_message_event(user, self._emulator.timestamp_ms(), token, text)
         return await self._emit(user, event)
 
     async def send_location(self, request: Request) -> Response:
-        user = self._user(request)
         payload = await _body(request)
+        user = self._user(request)
+        latitude = _number(payload, "latitude", -90.0, 90.0)
+        longitude = _number(payload, "longitude", -180.0, 180.0)
+        title = _optional_text(payload, "title")
+        address = _optional_text(payload, "address")
         event = location_message_event(
             user,
             self._emulator.timestamp_ms(),
             self._state.issue_reply_token(user),
-            latitude=_number(payload, "latitude", -90.0, 90.0),
-            longitude=_number(payload, "longitude", -180.0, 180.0),
-            title=_text(payload, "title", required=False),
-            address=_text(payload, "address", required=False),
+            latitude=latitude,
+            longitude=longitude,
+            title=title,
+            address=address,
         )
         return await self._emit(user, event)
 
     async def send_postback(self, request: Request) -> Response:
-        user = self._user(request)
         payload = await _body(request)
-        data = _text(payload, "data", required=True)
-        assert data is not None
+        user = self._user(request)
+        data = _required_text(payload, "data")
         params = _params(payload)
         token = self._state.issue_reply_token(user)
         event = postback_event(user, self._emulator.timestamp_ms(), token, data, params)

@@ -149,6 +149,10 @@ class MessagingApi:
         self, request: Request, channel: EmulatorChannel, via: Via, request_id: str
     ) -> Response:
         headers = {"x-line-request-id": request_id}
+        # The last await: from here to the response nothing yields to the event loop, so
+        # no request with the same retry key (or reply token) can slip in between our
+        # check and our record of it, and deliver twice.
+        raw = await request.body()
         # Reply has no retry key at LINE (a reply token is single-use already).
         retry_key = None if via == "reply" else request.headers.get("x-line-retry-key")
         if retry_key is not None:
@@ -160,7 +164,7 @@ class MessagingApi:
                 return self._conflict(accepted, headers)
 
         try:
-            payload = orjson.loads(await request.body())
+            payload = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             detail = ErrorDetail(f"The request body could not be parsed as JSON: {exc}")
             return error_response(400, "The request body has 1 error(s)", [detail], headers)

@@ -21,7 +21,8 @@ Via = Literal["push", "reply", "multicast"]
 FaultKind = Literal["500", "timeout", "429"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("500", "timeout", "429")
 
-# Expired reply tokens are swept once this many are outstanding, bounding memory.
+# Expired reply tokens are swept once this many are outstanding, bounding memory; the
+# threshold then doubles past what survived, so sweeping stays amortised O(1) per token.
 _REPLY_TOKEN_SWEEP_AT = 10_000
 
 
@@ -148,6 +149,7 @@ class EmulatorState:
         self.stats: dict[str, ChannelStats] = {}
         self.faults: list[Fault] = []
         self._reply_tokens: dict[str, _ReplyGrant] = {}
+        self._sweep_reply_tokens_at = _REPLY_TOKEN_SWEEP_AT
         self._accepted: dict[tuple[str, str], AcceptedRequest] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self.unauthorized = 0
@@ -164,6 +166,7 @@ class EmulatorState:
         self.stats = {name: ChannelStats() for name in self._config.channels}
         self.faults = []
         self._reply_tokens = {}
+        self._sweep_reply_tokens_at = _REPLY_TOKEN_SWEEP_AT
         self._accepted = {}
         rate = self._config.rate_limit_per_second
         self._buckets = {} if rate is None else {n: TokenBucket(rate) for n in self.stats}
@@ -187,13 +190,14 @@ class EmulatorState:
     # Reply tokens
 
     def issue_reply_token(self, user: User) -> str:
-        if len(self._reply_tokens) >= _REPLY_TOKEN_SWEEP_AT:
+        if len(self._reply_tokens) >= self._sweep_reply_tokens_at:
             now = self.now()
             self._reply_tokens = {
                 token: grant
                 for token, grant in self._reply_tokens.items()
                 if grant.expires_at >= now
             }
+            self._sweep_reply_tokens_at = max(_REPLY_TOKEN_SWEEP_AT, 2 * len(self._reply_tokens))
         token = new_reply_token()
         expires_at = self.now() + timedelta(seconds=self._config.reply_token_ttl_seconds)
         self._reply_tokens[token] = _ReplyGrant(user.user_id, user.channel, expires_at)

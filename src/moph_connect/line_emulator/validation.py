@@ -12,9 +12,10 @@ only through equality with constants (`enum`, discriminator mapping keys), `len(
 spec module passes no format checker, which `_format_is_asserted` checks at start-up;
 `uniqueItems`, the one keyword comparing instance values with each other, must be absent.)
 The shape keeps keys, lengths, numbers and booleans verbatim, keeps a string verbatim if it
-equals any constant in the spec, and otherwise reduces it to its position among all length
-bounds in the spec and whether it matches each pattern in the spec. Two payloads with the
-same shape are thus indistinguishable to every keyword, so one's verdict is the other's.
+equals any such constant in the schemas the request schema reaches, and otherwise reduces
+it to how its length compares with every length bound there and whether it matches each
+pattern there. Two payloads with the same shape are thus indistinguishable to every
+keyword, so one's verdict is the other's.
 Only "valid" is cached; an invalid body is always re-validated, for its exact details.
 """
 
@@ -294,16 +295,26 @@ class RequestValidator:
             self._shapers[schema_name] = shaper if sound else None
         return self._shapers[schema_name]
 
+    def _validate(self, schema_name: str, payload: Any) -> list[ErrorDetail]:
+        try:
+            violations = validate(self._spec_name, schema_name, payload)
+        except TypeError as exc:
+            # `spec.validate` looks a discriminator's value up in a dict, so a list or
+            # object where a `type` string belongs raises instead of being reported.
+            # It is still the client's mistake, and LINE answers it with 400.
+            return [ErrorDetail(f"The request body is invalid: {exc}")]
+        return to_details(violations)
+
     def _check_spec(self, schema_name: str, payload: Any) -> list[ErrorDetail]:
         shaper = self._shaper(schema_name)
         if shaper is None:
-            return to_details(validate(self._spec_name, schema_name, payload))
+            return self._validate(schema_name, payload)
         key = shaper.shape(payload, schema_name)
         if key in self._valid:
             self.hits += 1
             return []
         self.misses += 1
-        details = to_details(validate(self._spec_name, schema_name, payload))
+        details = self._validate(schema_name, payload)
         if not details:
             if len(self._valid) >= self._max_shapes:
                 del self._valid[next(iter(self._valid))]

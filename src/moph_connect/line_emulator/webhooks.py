@@ -110,7 +110,13 @@ def callback_body(channel: EmulatorChannel, events: list[dict[str, Any]]) -> byt
 
 
 class WebhookSender:
-    """Posts webhooks with one shared aiohttp session, as LINE's delivery would arrive."""
+    """Posts webhooks as LINE's delivery would arrive, with one aiohttp session shared
+    between `start()` and `close()` (the app's lifespan).
+
+    Mounted inside another app, whose lifespan does not run ours unless told to, there is
+    no shared session; each delivery then opens and closes its own, which costs a little
+    time per user action but leaves nothing unclosed.
+    """
 
     def __init__(self, timeout_seconds: float) -> None:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
@@ -118,7 +124,8 @@ class WebhookSender:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
-        self._session_for_running_loop()
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        self._loop = asyncio.get_running_loop()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -126,30 +133,31 @@ class WebhookSender:
         self._session = None
         self._loop = None
 
-    def _session_for_running_loop(self) -> aiohttp.ClientSession:
-        # Normally made by the app's lifespan. When mounted inside another app, whose
-        # lifespan does not run ours unless told to, it is made on first use instead.
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-            self._loop = loop
-        return self._session
-
     async def send(self, channel: EmulatorChannel, events: list[dict[str, Any]]) -> int | None:
         """Deliver one webhook; the receiver's HTTP status, or None if none was obtained."""
         body = callback_body(channel, events)
-        if channel.webhook_url is None:
+        url = channel.webhook_url
+        if url is None:
             return None
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "x-line-signature": signature(channel.secret, body),
         }
-        session = self._session_for_running_loop()
-        try:
-            async with session.post(channel.webhook_url, data=body, headers=headers) as response:
-                await response.read()
-                return response.status
-        except (aiohttp.ClientError, TimeoutError):
-            # LINE records a failed delivery and moves on; so do we (status null).
-            return None
+        shared = self._session
+        if shared is not None and not shared.closed and self._loop is asyncio.get_running_loop():
+            return await _post(shared, url, body, headers)
+        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            return await _post(session, url, body, headers)
+
+
+async def _post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> int | None:
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+    except (aiohttp.ClientError, TimeoutError):
+        # LINE records a failed delivery and moves on; so do we (status null).
+        return None

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 2e8b416434cd
+Revision ID: 0001
 Revises:
 Create Date: 2026-11-25 20:00:16.556113
 """

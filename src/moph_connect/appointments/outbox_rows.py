@@ -1,0 +1,54 @@
+"""Building the outbox row for a message about an appointment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Final, Literal
+
+from moph_connect.db.models import Appointment, OutboxMessage
+from moph_connect.scheduling import rules
+from moph_connect.scheduling.rules import MessageKind
+
+# Told to the patient when the hospital cancels or moves an appointment: real-time.
+NoticeKind = Literal["appointment_cancelled", "appointment_moved"]
+NOTICE_PRIORITY: Final[dict[NoticeKind, int]] = {
+    "appointment_cancelled": 0,
+    "appointment_moved": 0,
+}
+AnyKind = MessageKind | NoticeKind
+
+
+_PRIORITIES: Final[dict[AnyKind, int]] = dict([*rules.PRIORITY.items(), *NOTICE_PRIORITY.items()])
+
+
+def priority_of(kind: AnyKind) -> int:
+    return _PRIORITIES[kind]
+
+
+def outbox_row(
+    appointment: Appointment,
+    line_user_id: str,
+    kind: AnyKind,
+    payload: str,
+    dedup_key: str,
+    due_at: datetime,
+    now: datetime,
+) -> OutboxMessage:
+    return OutboxMessage(
+        environment=appointment.environment,
+        appointment_id=appointment.id,
+        appointment_date=appointment.appointment_date,
+        line_user_id=line_user_id,
+        kind=kind,
+        priority=priority_of(kind),
+        dedup_key=dedup_key,
+        payload=payload,
+        status="pending",
+        due_at=due_at,
+        available_at=due_at,
+        attempts=0,
+        # Created once, reused on every attempt: LINE answers 409 to a resend it took.
+        retry_key=str(uuid.uuid4()),
+        created_at=now,
+    )
