@@ -27,7 +27,7 @@ from moph_connect.appointments.schemas import (
     SkippedMessageOut,
 )
 from moph_connect.db.models import Appointment, OutboxMessage, Survey
-from moph_connect.errors import Conflict, NotFound, ValidationFailed
+from moph_connect.errors import Conflict, Gone, NotFound, ValidationFailed
 from moph_connect.hospitals.service import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
@@ -156,6 +156,11 @@ class AppointmentService:
                 f"{hospital.environment} environment. It comes from '?regist=' on your "
                 "booking page when a patient picks your hospital in MOPH Connect.",
             )
+        if patient.registration.erased_at is not None:
+            raise Gone(
+                f"userId {regist_id} no longer exists: the patient had her data deleted "
+                "from MOPH Connect. Do not send further calls for it."
+            )
         return patient
 
     def _already(self, appointment: Appointment | None, on: date) -> frozenset[MessageKind]:
@@ -224,6 +229,7 @@ class AppointmentService:
                 token=secrets.token_urlsafe(16),
                 appointment_id=appointment.id,
                 hospital_id=hospital.hospital_id,
+                environment=hospital.environment,
                 created_at=now,
             )
             self.appointments.add_survey(survey)

@@ -79,6 +79,11 @@ class Hospital(Base):
     name: Mapped[str] = mapped_column(String(200))
     booking_url: Mapped[str] = mapped_column(String(1000))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime]
 
 
@@ -107,6 +112,13 @@ class LineUser(Base):
     following: Mapped[bool] = mapped_column(Boolean, default=True)
     followed_at: Mapped[datetime]
     unfollowed_at: Mapped[datetime | None]
+    # From the LINE profile: "th", "en", ... (messages are Thai unless it says English).
+    language: Mapped[str | None] = mapped_column(String(16))
+    # The privacy notice version she accepted (None: not yet; no booking link before).
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    # A question the bot is waiting for her answer to, e.g. a survey comment or the
+    # confirmation of "delete my data": {"awaiting": "...", ...}.
+    conversation: Mapped[dict[str, Any] | None]
 
 
 class Registration(Base):
@@ -120,6 +132,8 @@ class Registration(Base):
     line_user_pk: Mapped[int] = mapped_column(ForeignKey("line_users.id"))
     hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
     created_at: Mapped[datetime]
+    # Set when she had her data deleted: hospitals calling with this ID then get 410 Gone.
+    erased_at: Mapped[datetime | None]
 
 
 class Appointment(Base):
@@ -195,10 +209,42 @@ class Survey(Base):
     __tablename__ = "surveys"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    # None once the patient had her data deleted: the anonymous answers stay with the hospital.
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"), unique=True)
     hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
-    score: Mapped[int | None] = mapped_column(SmallInteger)
+    environment: Mapped[str] = mapped_column(
+        String(16), default="production", server_default="production"
+    )
+    score: Mapped[int | None] = mapped_column(SmallInteger)  # satisfaction 1-5
+    comment: Mapped[str | None] = mapped_column(Text)
+    recommend: Mapped[int | None] = mapped_column(SmallInteger)  # 0-10, would recommend
     answered_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ConsentRecord(Base):
+    """A privacy notice a LINE user accepted: which version, when (PDPA: provable consent)."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    line_user_pk: Mapped[int | None] = mapped_column(ForeignKey("line_users.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    notice_version: Mapped[str] = mapped_column(String(16))
+    accepted_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """What happened, without personal data (e.g. "data erased", with counts only)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
 
