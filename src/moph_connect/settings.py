@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from moph_connect.environments import ENVIRONMENTS, Environment
 
 LINE_API_DEFAULT_BASE_URL = "https://api.line.me"
+# LINE serves uploads and downloads of content (rich-menu images) from another host.
+LINE_DATA_API_DEFAULT_BASE_URL = "https://api-data.line.me"
 EMBEDDED_EMULATOR_PATH = "/line-emulator"
 
 
@@ -42,6 +44,7 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
 
     line_api_base_url: str | None = None
+    line_data_api_base_url: str | None = None
     line_channel_access_token: SecretStr | None = None
     line_channel_secret: SecretStr | None = None
     test_line_channel_access_token: SecretStr | None = None
@@ -56,6 +59,9 @@ class Settings(BaseSettings):
     dispatcher_poll_seconds: float = Field(default=0.2, gt=0)
     dispatcher_lease_seconds: float = Field(default=60.0, gt=0)
     dispatcher_max_attempts: int = Field(default=25, ge=1)
+
+    # A satisfaction survey left unanswered this long is closed.
+    survey_expiry_days: int = Field(default=7, ge=1, le=90)
 
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "INFO"
@@ -80,6 +86,13 @@ class Settings(BaseSettings):
 
     def resolved_public_base_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_line_data_api_base_url(self) -> str:
+        """Where rich-menu images go: api-data.line.me for LINE, the same base otherwise."""
+        if self.line_data_api_base_url:
+            return self.line_data_api_base_url.rstrip("/")
+        base = self.resolved_line_api_base_url()
+        return LINE_DATA_API_DEFAULT_BASE_URL if base == LINE_API_DEFAULT_BASE_URL else base
 
     def resolved_line_api_base_url(self) -> str:
         if self.line_api_base_url:
