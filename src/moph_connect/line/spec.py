@@ -99,6 +99,32 @@ class SpecViolation:
     message: str
 
 
+# Violations are described without the offending value: a payload can carry a patient's
+# name, and these messages end up in logs and in the outbox's `last_error`.
+_DESCRIBE: dict[str, str] = {
+    "maxLength": "must be at most {} characters",
+    "minLength": "must be at least {} characters",
+    "maxItems": "must have at most {} items",
+    "minItems": "must have at least {} items",
+    "maximum": "must be at most {}",
+    "minimum": "must be at least {}",
+    "enum": "must be one of {}",
+    "type": "must be of type {}",
+    "pattern": "must match the pattern {}",
+    "format": "must be a valid {}",
+}
+
+
+def _describe(error: ValidationError) -> str:
+    keyword = str(error.validator)
+    if keyword in ("required", "additionalProperties", "discriminator"):
+        return error.message  # names properties or type tags, never free text
+    template = _DESCRIBE.get(keyword)
+    if template is None:
+        return f"is invalid ({keyword})"
+    return template.format(error.validator_value)
+
+
 def _json_path(error: ValidationError) -> str:
     parts: list[str] = []
     for part in error.absolute_path:
@@ -113,7 +139,7 @@ def validate(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolati
     """Every violation of `#/components/schemas/<schema_name>` in `payload` (empty: valid)."""
     validator = _validator(name, schema_name)
     # A schema reached both by `$ref` and by its base's discriminator reports twice.
-    unique = {SpecViolation(_json_path(e), e.message) for e in validator.iter_errors(payload)}
+    unique = {SpecViolation(_json_path(e), _describe(e)) for e in validator.iter_errors(payload)}
     return sorted(unique, key=lambda v: (v.property, v.message))
 
 
