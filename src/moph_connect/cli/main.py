@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from moph_connect.cli import db_commands, hospital_commands, service_commands
+from moph_connect.cli import db_commands, demo_commands, hospital_commands, service_commands
 
 app = typer.Typer(
     name="moph-connect",
@@ -15,3 +15,4 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(hospital_commands.app, name="hospital")
 service_commands.register(app)
+app.command()(demo_commands.demo)
