@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ApiKey, Hospital
@@ -31,6 +32,56 @@ class HospitalRepository:
 
     def list_all(self) -> Sequence[Hospital]:
         return self.session.scalars(select(Hospital).order_by(Hospital.created_at)).all()
+
+    def add_many(self, hospitals: Sequence[dict[str, Any]], keys: Sequence[dict[str, Any]]) -> None:
+        """Insert many rows given as column values: one executemany per table, none of
+        the ORM's per-object bookkeeping (36,000 rows for a national import)."""
+        if hospitals:
+            self.session.execute(insert(Hospital), hospitals)
+        if keys:
+            self.session.execute(insert(ApiKey), keys)
+
+    def directory_version(self) -> tuple[Any, ...]:
+        """Changes when a hospital is added or removed; answered from the primary key
+        index alone (no table scan), so it is cheap to ask before every search.
+
+        The ids are random, so a table emptied and refilled with as many hospitals still
+        looks different. Renames and (de)activations do not change it: the directory
+        checks `active` when it reads the hospitals it found, and reloads names every few
+        minutes.
+        """
+        row = self.session.execute(
+            select(
+                select(func.count()).select_from(Hospital).scalar_subquery(),
+                select(func.min(Hospital.id)).scalar_subquery(),
+                select(func.max(Hospital.id)).scalar_subquery(),
+            )
+        ).one()
+        return tuple(row)
+
+    def directory_listings(
+        self,
+    ) -> list[tuple[str, str, str | None, str | None, float | None, float | None]]:
+        """(id, name, province, district, latitude, longitude) of every hospital, active
+        or not."""
+        rows = self.session.execute(
+            select(
+                Hospital.id,
+                Hospital.name,
+                Hospital.province,
+                Hospital.district,
+                Hospital.latitude,
+                Hospital.longitude,
+            )
+        )
+        return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
+
+    def active_by_ids(self, hospital_ids: Collection[str]) -> Sequence[Hospital]:
+        if not hospital_ids:
+            return []
+        return self.session.scalars(
+            select(Hospital).where(Hospital.id.in_(list(hospital_ids)), Hospital.active)
+        ).all()
 
     def key_by_hash(self, key_hash: str) -> tuple[ApiKey, Hospital] | None:
         row = self.session.execute(

@@ -5,17 +5,34 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ApiKey, Hospital
 from moph_connect.environments import ENVIRONMENTS, Environment
-from moph_connect.errors import Unauthorized, ValidationFailed
+from moph_connect.errors import Unauthorized
 from moph_connect.hospitals import keys
 from moph_connect.hospitals.repository import HospitalRepository
-from moph_connect.messages import normalize_link
+from moph_connect.hospitals.validation import (
+    REGIST_PLACEHOLDER,
+    HospitalDetails,
+    booking_link,
+    checked_details,
+    validate_booking_url,
+)
 
-REGIST_PLACEHOLDER = "{regist}"
+# booking_link and validate_booking_url moved to `validation`; callers import them here.
+__all__ = [
+    "REGIST_PLACEHOLDER",
+    "AuthenticatedHospital",
+    "NewHospital",
+    "authenticate",
+    "booking_link",
+    "new_hospital_values",
+    "register_hospital",
+    "validate_booking_url",
+]
 
 
 @dataclass(frozen=True)
@@ -33,45 +50,65 @@ class AuthenticatedHospital:
     environment: Environment
 
 
-def validate_booking_url(url: str) -> None:
-    if url.count(REGIST_PLACEHOLDER) > 1:
-        raise ValidationFailed.field("booking-url", "may contain {regist} at most once")
-    # Check the link as patients will get it, with a real-length ID filled in.
-    if normalize_link(booking_link(url, "0" * 24)) is None:
-        raise ValidationFailed.field(
-            "booking-url", "must be an http:// or https:// URL with a host that LINE can open"
-        )
-
-
-def booking_link(booking_url: str, regist_id: str) -> str:
-    """The hospital's booking page with the patient's MOPH Connect ID filled in."""
-    if REGIST_PLACEHOLDER in booking_url:
-        return booking_url.replace(REGIST_PLACEHOLDER, regist_id)
-    separator = "&" if "?" in booking_url else "?"
-    return f"{booking_url}{separator}regist={regist_id}"
-
-
-def register_hospital(session: Session, name: str, booking_url: str, now: datetime) -> NewHospital:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ValidationFailed.field("name", "must be 1 to 200 characters")
-    validate_booking_url(booking_url)
-    hospital = Hospital(
-        id="h" + secrets.token_hex(8), name=name, booking_url=booking_url, created_at=now
+def register_hospital(
+    session: Session,
+    name: str,
+    booking_url: str,
+    now: datetime,
+    *,
+    province: str | None = None,
+    district: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    phone: str | None = None,
+) -> NewHospital:
+    """Register one hospital; ValidationFailed lists every field that is wrong."""
+    details = checked_details(
+        name,
+        booking_url,
+        province=province,
+        district=district,
+        latitude=latitude,
+        longitude=longitude,
+        phone=phone,
     )
+    hospital, api_keys, new = new_hospital_values(details, now)
+    HospitalRepository(session).add(Hospital(**hospital), [ApiKey(**key) for key in api_keys])
+    return new
+
+
+def new_hospital_values(
+    details: HospitalDetails, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], NewHospital]:
+    """Column values for a new hospital and its two keys, and the keys in plain (shown
+    once). Plain values rather than ORM objects: `hospital import` writes 36,000 rows."""
+    hospital_id = "h" + secrets.token_hex(8)
+    hospital = {
+        "id": hospital_id,
+        "name": details.name,
+        "booking_url": details.booking_url,
+        "active": True,
+        "province": details.province,
+        "district": details.district,
+        "latitude": details.latitude,
+        "longitude": details.longitude,
+        "phone": details.phone,
+        "created_at": now,
+    }
     plain = {environment: keys.generate_key(environment) for environment in ENVIRONMENTS}
     api_keys = [
-        ApiKey(
-            hospital_id=hospital.id,
-            environment=environment,
-            display_prefix=keys.display_prefix(key),
-            key_hash=keys.hash_key(key),
-            created_at=now,
-        )
+        {
+            "hospital_id": hospital_id,
+            "environment": environment,
+            "display_prefix": keys.display_prefix(key),
+            "key_hash": keys.hash_key(key),
+            "created_at": now,
+            "revoked_at": None,
+        }
         for environment, key in plain.items()
     ]
-    HospitalRepository(session).add(hospital, api_keys)
-    return NewHospital(hospital.id, hospital.name, plain["production"], plain["test"])
+    new = NewHospital(hospital_id, details.name, plain["production"], plain["test"])
+    return hospital, api_keys, new
 
 
 def authenticate(
