@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from moph_connect.db.engine import make_engine
-from moph_connect.db.migrate import upgrade
 from moph_connect.db.uow import Database
 from moph_connect.settings import Settings, get_settings
 
@@ -20,5 +19,7 @@ def configure_logging(settings: Settings) -> None:
 def open_database(settings: Settings | None = None, *, migrate: bool = True) -> Database:
     settings = settings or get_settings()
     if migrate:
+        from moph_connect.db.migrate import upgrade  # alembic is slow to import
+
         upgrade(settings.database_url)
     return Database(make_engine(settings.database_url))

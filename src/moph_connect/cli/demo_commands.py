@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from moph_connect.demo.story import run_demo
-
 
 def demo(
     port: int = typer.Option(8000, "--port", help="Where the demo serves (127.0.0.1)."),
@@ -15,4 +13,6 @@ def demo(
     ),
 ) -> None:
     """Play Kru Pensri's story: follow, book, reminders, near-queue alert, survey."""
+    from moph_connect.demo.story import run_demo  # the whole service: import on use
+
     run_demo(port, step_delay, Console())

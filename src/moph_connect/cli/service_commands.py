@@ -5,18 +5,14 @@ from __future__ import annotations
 import logging
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from moph_connect.api.app import create_app
-from moph_connect.chatbot.endpoints import webhook_path
 from moph_connect.cli.common import configure_logging, open_database
 from moph_connect.clock import SystemClock
-from moph_connect.db.engine import is_sqlite
-from moph_connect.line_emulator import EmulatorConfig, create_emulator_app, run_emulator
-from moph_connect.outbox.worker import run_worker
-from moph_connect.runtime import Runtime
 from moph_connect.settings import get_settings
+
+# The web stack, the emulator and the dispatcher are imported inside the commands that
+# run them, so that short commands (`hospital add`, `--help`) start quickly.
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +25,13 @@ def serve(
     ),
 ) -> None:
     """Run the service: hospital API, LINE webhooks and (by default) the dispatcher."""
+    import uvicorn
+
+    from moph_connect.api.app import create_app
+    from moph_connect.chatbot.endpoints import webhook_path
+    from moph_connect.line_emulator import EmulatorConfig, create_emulator_app
+    from moph_connect.runtime import Runtime
+
     settings = get_settings()
     if host is not None:
         settings.host = host
@@ -65,6 +68,9 @@ def serve(
 
 def worker() -> None:
     """Run the dispatcher alone (several at once on PostgreSQL; one on SQLite)."""
+    from moph_connect.db.engine import is_sqlite
+    from moph_connect.outbox.worker import run_worker
+
     settings = get_settings()
     configure_logging(settings)
     if is_sqlite(settings.database_url):
@@ -91,6 +97,8 @@ def line_emulator(
 ) -> None:
     """Run the LINE emulator as its own process (point the service at it with
     MOPH_CONNECT_LINE_API_BASE_URL=http://<host>:<port>)."""
+    from moph_connect.line_emulator import EmulatorConfig, run_emulator
+
     config = EmulatorConfig.default(
         webhook_base=webhook_base.rstrip("/"), rate_limit_per_second=rate_limit or None
     )

@@ -69,7 +69,8 @@ class Phone:
         while time.monotonic() < deadline:
             inbox = self.inbox()
             if len(inbox) >= count:
-                return inbox[-1]["message"]
+                newest: dict[str, Any] = inbox[-1]["message"]
+                return newest
             time.sleep(0.05)
         raise TimeoutError(f"message {count} did not arrive")
 
