@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -15,15 +13,8 @@ from sqlalchemy import select
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.db.models import OutboxMessage, WebhookEvent
 from moph_connect.settings import EMULATOR_CREDENTIALS
-from tests.support.stack import Stack, running_stack, wait_for
-
-START = datetime(2018, 4, 27, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def stack(database_url: str) -> Iterator[Stack]:
-    with running_stack(database_url, START) as running:
-        yield running
+from tests.chatbot.support import accept_privacy
+from tests.support.stack import Stack, wait_for
 
 
 def signed(body: bytes, secret: str) -> str:
@@ -110,6 +101,7 @@ def test_verification_request_with_no_events_is_200(stack: Stack) -> None:
 def test_unfollow_cancels_pending_messages_and_stops_new_ones(stack: Stack) -> None:
     hospital = stack.register_hospital()
     user = stack.follow()
+    accept_privacy(stack, user)
     regist = stack.pick_hospital(user, hospital.hospital_id)
     payload = {**SEED_EXAMPLE, "userId": regist}
     scheduled = stack.call("/api/queue/schedule", hospital.production_key, payload)

@@ -46,8 +46,8 @@ CASES: dict[str, Any] = {
     "booking": booking_link("โรงพยาบาลปทุมธานี", BOOKING_URL),
     "booking-long": booking_link(THAI_200, BOOKING_URL + "&x=" + "a" * 900),
     "booking-emoji": booking_link(EMOJI_200, BOOKING_URL),
-    **{f"thanks-{n}": survey_thanks(n) for n in range(1, 6)},
-    "already": survey_already_answered(),
+    **{f"thanks-{n}": survey_thanks(n, "tok") for n in range(1, 6)},
+    "already": survey_already_answered(5),
     "not-understood": not_understood(),
 }
 
@@ -137,27 +137,36 @@ def test_booking_link_refuses_a_link_line_cannot_open(url: str) -> None:
     [(5, "พอใจมากที่สุด"), (4, "พอใจมาก"), (3, "พอใจปานกลาง"), (2, "พอใจน้อย"), (1, "พอใจน้อยที่สุด")],
 )
 def test_survey_thanks_names_the_score(score: int, label: str) -> None:
-    message = survey_thanks(score)
+    message = survey_thanks(score, "tok")
     assert message["type"] == "text"
     assert message["text"].startswith("ขอบคุณ")
     assert f"{score} ({label})" in message["text"]
+    [skip] = message["quickReply"]["items"]
+    assert skip["action"]["data"] == "action=skip&token=tok"
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, True])
 def test_survey_thanks_refuses_a_bad_score(score: int) -> None:
     with pytest.raises(ValueError, match="score"):
-        survey_thanks(score)
+        survey_thanks(score, "tok")
 
 
 def test_survey_already_answered() -> None:
-    assert "ประเมิน" in survey_already_answered()["text"]
+    text = survey_already_answered(4)["text"]
+    assert "ประเมิน" in text and "4" in text and "คำตอบแรก" in text
 
 
-def test_not_understood_offers_booking() -> None:
+def test_not_understood_offers_the_menu() -> None:
     message = not_understood()
     assert message["type"] == "text"
-    [item] = message["quickReply"]["items"]
-    assert item["type"] == "action"
-    assert item["action"]["label"] == "จองคิวโรงพยาบาล"
-    assert item["action"]["data"] == "action=book"
-    assert "จองคิวโรงพยาบาล" in message["text"]
+    items = message["quickReply"]["items"]
+    assert all(item["type"] == "action" for item in items)
+    assert [item["action"]["label"] for item in items] == [
+        "จองคิวโรงพยาบาล",
+        "นัดหมายของฉัน",
+        "โรงพยาบาลใกล้ฉัน",
+        "ช่วยเหลือ",
+    ]
+    assert items[0]["action"]["data"] == "action=book"
+    assert items[2]["action"] == {"type": "location", "label": "โรงพยาบาลใกล้ฉัน"}
+    assert "พิมพ์ชื่อโรงพยาบาล" in message["text"]

@@ -1,18 +1,36 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import pytest
 
 from moph_connect.messages import (
+    AppointmentsAction,
     BookAction,
+    ConsentAction,
+    EraseAction,
+    EraseCancelAction,
+    EraseConfirmAction,
+    HelpAction,
+    NearbyAction,
     PickAction,
     PostbackAction,
+    PrivacyAction,
+    RecommendAction,
+    SkipCommentAction,
     SurveyAction,
     build_book,
     build_pick,
     build_survey,
     parse_postback,
+)
+from moph_connect.messages.postback import (
+    build,
+    build_consent,
+    build_erase_confirm,
+    build_recommend,
+    build_skip_comment,
 )
 
 TOKEN = secrets.token_urlsafe(48)  # 64 characters, the longest allowed
@@ -115,3 +133,65 @@ def test_build_survey_refuses_unsafe_tokens(token: str, score: int) -> None:
 def test_build_survey_refuses_bad_scores(score: int) -> None:
     with pytest.raises(ValueError, match="score"):
         build_survey("abc", score)
+
+
+NEW_ACTIONS: list[tuple[str, PostbackAction]] = [
+    ("action=appointments", AppointmentsAction()),
+    ("action=nearby", NearbyAction()),
+    ("action=help", HelpAction()),
+    ("action=privacy", PrivacyAction()),
+    ("action=erase", EraseAction()),
+    ("action=erase_cancel", EraseCancelAction()),
+    ("action=erase_confirm&nonce=AbC-_9", EraseConfirmAction("AbC-_9")),
+    ("action=consent&version=2026-11", ConsentAction("2026-11")),
+    ("action=skip&token=t.k", SkipCommentAction("t.k")),
+    *[(f"action=recommend&token=t&score={n}", RecommendAction("t", n)) for n in range(11)],
+]
+
+
+@pytest.mark.parametrize(("data", "action"), NEW_ACTIONS)
+def test_conversation_actions_round_trip(data: str, action: PostbackAction) -> None:
+    assert build(action) == data
+    assert parse_postback(data) == action
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "action=appointments&x=1",
+        "action=erase_confirm",
+        "action=erase_confirm&nonce=",
+        "action=erase_confirm&nonce=a%20b",
+        "action=erase_confirm&nonce=" + "a" * 65,
+        "action=consent",
+        "action=consent&version=2026_11",
+        "action=consent&version=" + "1" * 17,
+        "action=skip",
+        "action=skip&token=t&score=1",
+        "action=recommend&token=t&score=-1",
+        "action=recommend&token=t&score=11",
+        "action=recommend&token=t&score=05",
+        "action=recommend&score=5&token=t",
+        "action=survey&token=t&score=0",
+        "action=Erase",
+        "action=help&action=help",
+    ],
+)
+def test_conversation_actions_forged(data: str) -> None:
+    assert parse_postback(data) is None
+
+
+@pytest.mark.parametrize(
+    ("builder", "bad"),
+    [
+        (lambda: build_recommend("t", 11), "score"),
+        (lambda: build_recommend("t", True), "score"),
+        (lambda: build_recommend("a b", 1), "token"),
+        (lambda: build_consent("2026 11"), "version"),
+        (lambda: build_erase_confirm(""), "nonce"),
+        (lambda: build_skip_comment("&"), "token"),
+    ],
+)
+def test_builders_refuse_what_cannot_travel(builder: Any, bad: str) -> None:
+    with pytest.raises(ValueError, match=bad):
+        builder()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moph_connect.db.models import Appointment, IdempotencyRecord, OutboxMessage, Survey
+from moph_connect.db.models import (
+    Appointment,
+    IdempotencyRecord,
+    OutboxMessage,
+    Registration,
+    Survey,
+)
 
 
 class AppointmentRepository:
@@ -70,6 +77,56 @@ class AppointmentRepository:
 
     def survey(self, token: str) -> Survey | None:
         return self.session.get(Survey, token)
+
+    def survey_owner(self, token: str) -> tuple[Survey, int | None] | None:
+        """The survey and the LINE user (primary key) it was sent to; None as the owner
+        once the patient had her data deleted (the survey is then anonymous)."""
+        row = self.session.execute(
+            select(Survey, Registration.line_user_pk)
+            .outerjoin(Appointment, Appointment.id == Survey.appointment_id)
+            .outerjoin(Registration, Registration.regist_id == Appointment.regist_id)
+            .where(Survey.token == token)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def upcoming_for_line_user(
+        self, line_user_pk: int, environment: str, today: date, limit: int = 12
+    ) -> Sequence[Appointment]:
+        """Her active appointments from `today` on, at every hospital, soonest first."""
+        return self.session.scalars(
+            select(Appointment)
+            .join(Registration, Registration.regist_id == Appointment.regist_id)
+            .where(
+                Registration.line_user_pk == line_user_pk,
+                Registration.erased_at.is_(None),
+                Appointment.environment == environment,
+                Appointment.status == "active",
+                Appointment.appointment_date >= today,
+            )
+            .order_by(Appointment.appointment_date, Appointment.created_at, Appointment.id)
+            .limit(limit)
+        ).all()
+
+    def next_pending(
+        self, appointment_ids: Collection[str], kinds: Collection[str]
+    ) -> dict[str, tuple[str, datetime]]:
+        """For each appointment, its soonest pending message of `kinds`: (kind, due_at)."""
+        if not appointment_ids or not kinds:
+            return {}
+        rows = self.session.execute(
+            select(OutboxMessage.appointment_id, OutboxMessage.kind, OutboxMessage.due_at)
+            .where(
+                OutboxMessage.appointment_id.in_(list(appointment_ids)),
+                OutboxMessage.kind.in_(list(kinds)),
+                OutboxMessage.status == "pending",
+            )
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        ).all()
+        found: dict[str, tuple[str, datetime]] = {}
+        for appointment_id, kind, due_at in rows:
+            if appointment_id is not None:
+                found.setdefault(appointment_id, (kind, due_at))
+        return found
 
     def idempotency_record(
         self, hospital_id: str, environment: str, key: str

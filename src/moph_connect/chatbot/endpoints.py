@@ -6,7 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Request
 
-from moph_connect.chatbot.webhook import parse_events, store_events, verify_signature
+from moph_connect.chatbot.webhook import (
+    WebhookProcessor,
+    parse_events,
+    store_events,
+    verify_signature,
+)
 from moph_connect.deps import RuntimeDep
 from moph_connect.environments import Environment
 
@@ -37,7 +42,9 @@ def build_router(environment: Environment) -> APIRouter:
         with runtime.database.transaction() as session:
             new = store_events(session, environment, events, now)
         if new:
-            background.add_task(request.app.state.webhook_processor.process_pending)
+            processor: WebhookProcessor = request.app.state.webhook_processor
+            processor.adopt(runtime)  # a no-op once the app made it with `for_runtime`
+            background.add_task(processor.process_pending)
         return {}
 
     return router

@@ -1,141 +1,152 @@
-"""The conversation: what MOPH Connect answers to each LINE event.
+"""The conversation's front door: one LINE event in, the user's state updated and at
+most one reply (up to five messages) planned in the outbox.
 
-Answers are outbox rows carrying the event's reply token (priority 0), so they are sent by
-the dispatcher like every other message: once, and retried if LINE is briefly away.
+Who the event is from decides what happens before any flow runs:
+
+- follow: she is (again) a follower; her LINE language is kept; the greeting is the
+  privacy notice until she accepts it, then a plain welcome;
+- unfollow: she blocked us; her pending messages are cancelled;
+- an event older than her last follow or block (LINE redelivers late, and in any order)
+  changes nothing and gets no answer;
+- a message or tap from someone we have no follow for (the follow was lost, or she chats
+  without adding us) is answered, and she becomes a follower;
+- events from groups and rooms, and events in standby mode, are not ours to answer.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
 from moph_connect import messages
-from moph_connect.appointments.repository import AppointmentRepository
-from moph_connect.db.models import OutboxMessage
-from moph_connect.hospitals.repository import HospitalRepository
-from moph_connect.hospitals.service import booking_link
-from moph_connect.messages import BookAction, HospitalChoice, PickAction, SurveyAction
+from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.events import Incoming, parse_event
+from moph_connect.chatbot.finder import DirectoryFinder, HospitalFinder
+from moph_connect.chatbot.replies import add_reply
+from moph_connect.chatbot.router import route
+from moph_connect.chatbot.turn import Message, Turn
+from moph_connect.db.models import LineUser
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository
 
 log = logging.getLogger(__name__)
 
-BOT_NAMES = {"production": "MOPH Connect", "test": "[TEST] MOPH Connect"}
-CHAT_PRIORITY = 0
-MAX_HOSPITALS_SHOWN = 12  # LINE's carousel limit
-BOOK_WORDS = ("จอง", "นัด", "คิว", "โรงพยาบาล", "book", "queue", "hospital")
+_CONVERSATIONAL = frozenset({"message", "postback"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What we keep from her LINE profile: only its language."""
+
+    language: str | None
 
 
 class ChatbotService:
-    def __init__(self, session: Session, environment: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        environment: str,
+        config: ChatbotConfig | None = None,
+        finder: HospitalFinder | None = None,
+    ) -> None:
         self.session = session
         self.environment = environment
+        self.finder: HospitalFinder = finder or DirectoryFinder(session)
+        self.config = config or ChatbotConfig()
         self.patients = PatientRepository(session)
-        self.hospitals = HospitalRepository(session)
         self.outbox = OutboxRepository(session)
-        self.appointments = AppointmentRepository(session)
 
-    def handle(self, event: Mapping[str, Any], now: datetime) -> None:
-        source = event.get("source") or {}
-        user_id = source.get("userId") if isinstance(source, dict) else None
-        if source.get("type") != "user" or not isinstance(user_id, str):
-            return  # groups and rooms are not part of MOPH Connect
-        kind = event.get("type")
-        if kind == "unfollow":
-            self._unfollow(user_id, now)
+    def handle(
+        self, event: Mapping[str, Any], now: datetime, *, profile: Profile | None = None
+    ) -> None:
+        incoming = parse_event(event)
+        if incoming.user_id is None or incoming.standby:
             return
-        self.patients.follow(self.environment, user_id, now)
-        answer = self._answer(kind, event, user_id, now)
-        if answer is not None:
-            self._reply(event, user_id, answer, now)
-
-    def _answer(
-        self, kind: Any, event: Mapping[str, Any], user_id: str, now: datetime
-    ) -> dict[str, Any] | None:
-        if kind == "follow":
-            return messages.welcome(BOT_NAMES.get(self.environment, "MOPH Connect"))
-        if kind == "postback":
-            data = (event.get("postback") or {}).get("data")
-            action = messages.parse_postback(data) if isinstance(data, str) else None
-            return self._postback(action, user_id, now)
-        if kind == "message":
-            message = event.get("message") or {}
-            text = message.get("text") if message.get("type") == "text" else None
-            if isinstance(text, str) and any(w in text.lower() for w in BOOK_WORDS):
-                return self._hospital_picker()
-            return messages.not_understood()
-        return None  # other events (read receipts, ...) need no answer
-
-    def _postback(
-        self, action: BookAction | PickAction | SurveyAction | None, user_id: str, now: datetime
-    ) -> dict[str, Any]:
-        if isinstance(action, BookAction):
-            return self._hospital_picker()
-        if isinstance(action, PickAction):
-            return self._pick(action.hospital_id, user_id, now)
-        if isinstance(action, SurveyAction):
-            return self._survey_answer(action, now)
-        return messages.not_understood()
-
-    def _hospital_picker(self) -> dict[str, Any]:
-        hospitals = self.hospitals.list_active(limit=MAX_HOSPITALS_SHOWN)
-        return messages.hospital_picker(
-            [HospitalChoice(hospital_id=h.id, name=h.name, province=None) for h in hospitals]
+        at = incoming.happened_at(now)
+        if incoming.kind == "unfollow":
+            self._unfollow(incoming.user_id, at)
+            return
+        if incoming.kind == "follow":
+            user = self._follow(incoming.user_id, at, profile)
+            if user is None:
+                return
+            answer = self._greeting(user, now, incoming)
+        elif incoming.kind in _CONVERSATIONAL:
+            user = self._speaker(incoming.user_id, at)
+            if user is None:
+                return
+            answer = route(self._turn(user, now, incoming), incoming)
+        else:
+            return  # read receipts, unsends, video views, ...
+        add_reply(
+            self.outbox,
+            environment=self.environment,
+            event_id=incoming.event_id,
+            line_user_id=user.line_user_id,
+            reply_token=incoming.reply_token,
+            messages=answer,
+            now=now,
         )
 
-    def _pick(self, hospital_id: str, user_id: str, now: datetime) -> dict[str, Any]:
-        hospital = self.hospitals.get(hospital_id)
-        if hospital is None or not hospital.active:
-            return self._hospital_picker()
-        user = self.patients.follow(self.environment, user_id, now)
-        registration = self.patients.registration_for(user, hospital.id, now)
-        return messages.booking_link(
-            hospital.name, booking_link(hospital.booking_url, registration.regist_id)
+    def _turn(self, user: LineUser, now: datetime, incoming: Incoming) -> Turn:
+        return Turn(
+            session=self.session,
+            environment=self.environment,
+            event_id=incoming.event_id,
+            user=user,
+            now=now,
+            config=self.config,
+            finder=self.finder,
         )
 
-    def _survey_answer(self, action: SurveyAction, now: datetime) -> dict[str, Any]:
-        survey = self.appointments.survey(action.token)
-        if survey is None:
-            return messages.not_understood()
-        if survey.score is not None:
-            return messages.survey_already_answered()
-        survey.score = action.score
-        survey.answered_at = now
-        return messages.survey_thanks(action.score)
+    def _follow(self, user_id: str, at: datetime, profile: Profile | None) -> LineUser | None:
+        existing = self.patients.line_user(self.environment, user_id)
+        if existing is not None and _stale_follow(existing, at):
+            if existing.following and profile is not None:
+                self.patients.set_language(existing, profile.language)  # still current
+            return None
+        user = self.patients.follow(self.environment, user_id, at)
+        if profile is not None:
+            self.patients.set_language(user, profile.language)
+        return user
 
-    def _unfollow(self, user_id: str, now: datetime) -> None:
-        self.patients.unfollow(self.environment, user_id, now)
+    def _greeting(self, user: LineUser, now: datetime, incoming: Incoming) -> list[Message]:
+        turn = self._turn(user, now, incoming)
+        name = self.config.bot_name(self.environment)
+        if turn.consented:
+            return [messages.welcome(name, turn.lang)]
+        return [
+            messages.privacy_notice(turn.lang, version=self.config.notice_version, welcome_to=name)
+        ]
+
+    def _speaker(self, user_id: str, at: datetime) -> LineUser | None:
+        """Who sent a message or tapped a button; None if the event is stale."""
+        user = self.patients.line_user(self.environment, user_id)
+        blocked_at = None if user is None or user.following else user.unfollowed_at
+        if blocked_at is not None and at <= blocked_at:
+            return None  # sent before she blocked us: delivered late, no answer
+        return self.patients.follow(self.environment, user_id, at)
+
+    def _unfollow(self, user_id: str, at: datetime) -> None:
+        user = self.patients.line_user(self.environment, user_id)
+        if user is None or at < user.followed_at:
+            return  # never known, or a block from before her latest follow
+        self.patients.unfollow(self.environment, user_id, at)
         cancelled = self.outbox.cancel_open_for_user(
             self.environment, user_id, "the patient blocked MOPH Connect"
         )
         if cancelled:
             log.info("unfollow cancelled %d pending message(s)", cancelled)
 
-    def _reply(
-        self, event: Mapping[str, Any], user_id: str, message: dict[str, Any], now: datetime
-    ) -> None:
-        reply_token = event.get("replyToken")
-        self.outbox.add(
-            OutboxMessage(
-                environment=self.environment,
-                appointment_id=None,
-                line_user_id=user_id,
-                kind="chat",
-                priority=CHAT_PRIORITY,
-                dedup_key=f"event:{self.environment}:{event.get('webhookEventId')}",
-                payload=orjson.dumps([message]).decode("utf-8"),
-                reply_token=reply_token if isinstance(reply_token, str) else None,
-                status="pending",
-                due_at=now,
-                available_at=now,
-                attempts=0,
-                retry_key=str(uuid.uuid4()),
-                created_at=now,
-            )
-        )
+
+def _stale_follow(user: LineUser, at: datetime) -> bool:
+    """A follow from before her latest block, or from before the follow we know of:
+    delivered late, out of order."""
+    if user.unfollowed_at is not None and at < user.unfollowed_at:
+        return True
+    return user.following and at < user.followed_at

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from linebot.v3 import SignatureValidator
@@ -22,13 +23,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from moph_connect.chatbot.service import ChatbotService
+from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.events import parse_event
+from moph_connect.chatbot.followers import FollowerLookup, LineFollowerLookup
+from moph_connect.chatbot.line_api import LineApi
+from moph_connect.chatbot.service import ChatbotService, Profile
 from moph_connect.clock import Clock
 from moph_connect.db.models import WebhookEvent
 from moph_connect.db.uow import Database
 from moph_connect.errors import BadRequest, Unauthorized
+from moph_connect.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+BATCH_SIZE: Final = 1000
+PROFILE_CONCURRENCY: Final = 16
+# A follower's profile is worth waiting this long for, not more: the greeting waits on it.
+PROFILE_TIMEOUT_SECONDS: Final = 3.0
 
 
 def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
@@ -76,50 +87,125 @@ def store_events(
     return new_ids
 
 
+@dataclass(frozen=True)
+class _Pending:
+    environment: str
+    event_id: str
+    follower: str | None  # the user id of a follow event, whose profile we look up first
+    order: tuple[datetime, int]
+
+
 class WebhookProcessor:
-    """Processes stored webhook events, one transaction each, in arrival order."""
+    """Processes stored webhook events, one transaction each, in the order they happened.
+
+    For a follow, her LINE profile is read first, on the event loop and outside any
+    transaction (`FollowerLookup`); then the events are handled in a worker thread.
+    """
 
     def __init__(
-        self, database: Database, clock: Clock, on_planned: Callable[[], None] | None = None
+        self,
+        database: Database,
+        clock: Clock,
+        on_planned: Callable[[], None] | None = None,
+        *,
+        config: ChatbotConfig | None = None,
+        followers: FollowerLookup | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.on_planned = on_planned
+        self.config = config or ChatbotConfig()
+        self.followers = followers
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> WebhookProcessor:
+        """The processor of a running service: its settings, LINE channels and clock."""
+        processor = cls(runtime.database, runtime.clock, runtime.wake_dispatcher)
+        processor.adopt(runtime)
+        return processor
+
+    def adopt(self, runtime: Runtime) -> None:
+        """Take the service's settings (survey expiry) and LINE channels (profiles, menus),
+        unless given when it was made."""
+        if self.followers is None:
+            self.config = ChatbotConfig.from_settings(runtime.settings)
+            api = LineApi.from_settings(
+                runtime.settings,
+                timeout_seconds=min(
+                    PROFILE_TIMEOUT_SECONDS, runtime.settings.line_request_timeout_seconds
+                ),
+            )
+            self.followers = LineFollowerLookup(api)
+
+    async def close(self) -> None:
+        if self.followers is not None:
+            await self.followers.close()
 
     async def process_pending(self) -> int:
         async with self._lock:  # one pass at a time keeps per-user order
-            count = await asyncio.to_thread(self._process_pending)
-        if count and self.on_planned is not None:
+            done = 0
+            while batch := await asyncio.to_thread(self._pending):
+                profiles = await self._profiles(batch)
+                await asyncio.to_thread(self._process_batch, batch, profiles)
+                done += len(batch)
+        if done and self.on_planned is not None:
             self.on_planned()
-        return count
-
-    def _pending(self) -> list[tuple[str, str]]:
-        with self.database.transaction() as session:
-            rows = session.execute(
-                select(WebhookEvent.environment, WebhookEvent.webhook_event_id)
-                .where(WebhookEvent.processed_at.is_(None))
-                .order_by(WebhookEvent.received_at)
-                .limit(1000)
-            ).all()
-            return [(row[0], row[1]) for row in rows]
-
-    def _process_pending(self) -> int:
-        done = 0
-        while batch := self._pending():
-            for environment, event_id in batch:
-                self._process_one(environment, event_id)
-                done += 1
         return done
 
-    def _process_one(self, environment: str, event_id: str) -> None:
+    def _pending(self) -> list[_Pending]:
+        with self.database.transaction() as session:
+            stored = session.scalars(
+                select(WebhookEvent)
+                .where(WebhookEvent.processed_at.is_(None))
+                .order_by(WebhookEvent.received_at)
+                .limit(BATCH_SIZE)
+            ).all()
+        pending = []
+        for row in stored:
+            incoming = parse_event(row.event if isinstance(row.event, dict) else {})
+            follower = incoming.user_id if incoming.kind == "follow" else None
+            stamp = int(incoming.at.timestamp() * 1000) if incoming.at is not None else 0
+            order = (row.received_at, stamp)
+            pending.append(_Pending(row.environment, row.webhook_event_id, follower, order))
+        # Events of one delivery share `received_at`: LINE's timestamps order them.
+        return sorted(pending, key=lambda p: p.order)
+
+    async def _profiles(self, batch: list[_Pending]) -> dict[str, Profile]:
+        followers = self.followers
+        if followers is None:
+            return {}
+        wanted = [p for p in batch if p.follower is not None]
+        slots = asyncio.Semaphore(PROFILE_CONCURRENCY)
+
+        async def look_up(pending: _Pending) -> tuple[str, Profile | None]:
+            assert pending.follower is not None
+            async with slots:
+                try:
+                    return pending.event_id, await followers.on_follow(
+                        pending.environment, pending.follower
+                    )
+                except Exception:  # a lookup must never stop event processing
+                    log.exception("looking up a follower failed")
+                    return pending.event_id, None
+
+        found = await asyncio.gather(*(look_up(p) for p in wanted))
+        return {event_id: profile for event_id, profile in found if profile is not None}
+
+    def _process_batch(self, batch: list[_Pending], profiles: dict[str, Profile]) -> None:
+        for pending in batch:
+            self._process_one(pending.environment, pending.event_id, profiles.get(pending.event_id))
+
+    def _process_one(self, environment: str, event_id: str, profile: Profile | None = None) -> None:
         now = self.clock.now()
         try:
             with self.database.transaction() as session:
                 stored = session.get(WebhookEvent, (environment, event_id))
                 if stored is None or stored.processed_at is not None:
                     return
-                ChatbotService(session, environment).handle(stored.event, now)
+                ChatbotService(session, environment, self.config).handle(
+                    stored.event, now, profile=profile
+                )
                 stored.processed_at = now
         except Exception as error:
             # Record the failure so one poisonous event cannot block the rest.

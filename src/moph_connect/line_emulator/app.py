@@ -1,5 +1,6 @@
 """The emulator as an ASGI app: LINE's Messaging API at the root, the control API below
-`/control`. Mount it where `https://api.line.me` would be (`{base}/v2/bot/...`).
+`/control`, the phone view at `/`. Mount it where `https://api.line.me` would be
+(`{base}/v2/bot/...`).
 
 Starlette rather than FastAPI: the push path is benchmarked at thousands of requests a
 second, and nothing here needs FastAPI's validation or docs.
@@ -19,7 +20,9 @@ from moph_connect.line_emulator.config import EmulatorConfig
 from moph_connect.line_emulator.control import ControlApi, ControlError, control_error_handler
 from moph_connect.line_emulator.core import Emulator
 from moph_connect.line_emulator.messaging import MessagingApi
+from moph_connect.line_emulator.phone import PhoneApi
 from moph_connect.line_emulator.responses import error_response
+from moph_connect.line_emulator.richmenu_api import RichMenuApi
 from moph_connect.line_emulator.webhooks import WebhookSpecError
 
 
@@ -54,7 +57,12 @@ def create_emulator_app(config: EmulatorConfig) -> Starlette:
             await emulator.webhooks.close()
 
     app = Starlette(
-        routes=[*MessagingApi(emulator).routes(), *ControlApi(emulator).routes()],
+        routes=[
+            *MessagingApi(emulator).routes(),
+            *RichMenuApi(emulator).routes(),
+            *ControlApi(emulator).routes(),
+            *PhoneApi(emulator).routes(),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             ControlError: control_error_handler,

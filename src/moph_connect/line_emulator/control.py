@@ -81,6 +81,11 @@ def _number(payload: dict[str, Any], key: str, low: float, high: float) -> float
     return float(value)
 
 
+def _said_location(message: dict[str, Any]) -> dict[str, Any]:
+    # The location message as the chat shows it (without the webhook's message ID).
+    return {key: value for key, value in message.items() if key != "id"}
+
+
 def _params(payload: dict[str, Any]) -> dict[str, str] | None:
     params = payload.get("params")
     if params is None:
@@ -171,6 +176,7 @@ class ControlApi:
         text = _required_text(payload, "text")
         token = self._state.issue_reply_token(user)
         event = text_message_event(user, self._emulator.timestamp_ms(), token, text)
+        self._state.record_said(user, {"type": "text", "text": text})
         return await self._emit(user, event)
 
     async def send_location(self, request: Request) -> Response:
@@ -189,6 +195,7 @@ class ControlApi:
             title=title,
             address=address,
         )
+        self._state.record_said(user, _said_location(event["message"]))
         return await self._emit(user, event)
 
     async def send_postback(self, request: Request) -> Response:
@@ -196,18 +203,25 @@ class ControlApi:
         user = self._user(request)
         data = _required_text(payload, "data")
         params = _params(payload)
+        # The action's displayText shows in the chat as hers; the webhook carries only
+        # the postback, as at LINE.
+        display_text = _optional_text(payload, "displayText")
         token = self._state.issue_reply_token(user)
         event = postback_event(user, self._emulator.timestamp_ms(), token, data, params)
+        if display_text:
+            self._state.record_said(user, {"type": "text", "text": display_text})
         return await self._emit(user, event)
 
     async def unfollow(self, request: Request) -> Response:
         user = self._user(request)
         user.following = False
+        self._state.changes.notify(user.user_id)
         return await self._emit(user, unfollow_event(user, self._emulator.timestamp_ms()))
 
     async def follow(self, request: Request) -> Response:
         user = self._user(request, following=False)
         user.following = True
+        self._state.changes.notify(user.user_id)
         token = self._state.issue_reply_token(user)
         event = follow_event(user, self._emulator.timestamp_ms(), token, unblocked=True)
         return await self._emit(user, event)

@@ -1,4 +1,5 @@
-"""The emulator instance: configuration, state, request validation and webhook delivery."""
+"""The emulator instance: configuration, state, rich menus, request validation and webhook
+delivery."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from moph_connect.line_emulator.config import EmulatorChannel, EmulatorConfig
+from moph_connect.line_emulator.richmenus import RichMenuStore
 from moph_connect.line_emulator.state import EmulatorState, User
 from moph_connect.line_emulator.validation import RequestValidator
 from moph_connect.line_emulator.webhooks import WebhookSender
@@ -18,6 +20,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.state = EmulatorState(config)
+        self.rich_menus = RichMenuStore(list(config.channels))
         self.validator = RequestValidator("messaging-api")
         self.webhooks = WebhookSender(config.webhook_timeout_seconds)
         self._by_token = {channel.access_token: channel for channel in config.channels.values()}

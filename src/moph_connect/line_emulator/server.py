@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -16,10 +17,26 @@ from moph_connect.line_emulator.config import EmulatorConfig
 from moph_connect.line_emulator.core import Emulator
 
 
+class ShutdownNotifyingServer(uvicorn.Server):
+    """uvicorn, calling `on_shutdown` as soon as shutting down begins (before it waits for
+    open requests, such as the phone page's long-polls, to finish)."""
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._on_shutdown is not None:
+            self._on_shutdown()
+        await super().shutdown(sockets=sockets)
+
+
 def run_emulator(host: str, port: int, config: EmulatorConfig) -> None:
     """Serve an emulator until interrupted (`moph-connect line-emulator`)."""
-    uvicorn.run(
-        create_emulator_app(config),
+    app = create_emulator_app(config)
+    emulator: Emulator = app.state.emulator
+    server_config = uvicorn.Config(
+        app,
         host=host,
         port=port,
         loop="uvloop",
@@ -27,6 +44,7 @@ def run_emulator(host: str, port: int, config: EmulatorConfig) -> None:
         lifespan="on",
         access_log=False,  # thousands of pushes a second would drown everything else
     )
+    ShutdownNotifyingServer(server_config, emulator.state.changes.close).run()
 
 
 class BackgroundServer:
@@ -44,8 +62,10 @@ class BackgroundServer:
         *,
         startup_timeout: float = 10.0,
         shutdown_timeout: int = 5,
+        on_shutdown: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
+        self._on_shutdown = on_shutdown
         self.host = host
         self._requested_port = port
         self._startup_timeout = startup_timeout
@@ -81,7 +101,7 @@ class BackgroundServer:
             # A request held open (e.g. an injected timeout) must not stall shutdown.
             timeout_graceful_shutdown=self._shutdown_timeout,
         )
-        server = uvicorn.Server(config)
+        server = ShutdownNotifyingServer(config, self._on_shutdown)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{self.port}", daemon=True
         )
@@ -122,5 +142,6 @@ class EmulatorServer(BackgroundServer):
 
     def __init__(self, config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0) -> None:
         app = create_emulator_app(config)
-        super().__init__(app, host, port)
-        self.emulator: Emulator = app.state.emulator
+        emulator: Emulator = app.state.emulator
+        super().__init__(app, host, port, on_shutdown=emulator.state.changes.close)
+        self.emulator = emulator

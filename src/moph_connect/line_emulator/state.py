@@ -1,4 +1,5 @@
-"""The emulator's memory: users, inboxes, reply tokens, retry keys, faults, limits, stats.
+"""The emulator's memory: users, inboxes, reply tokens, retry keys, faults, limits, stats,
+and what users said themselves (for the phone view).
 
 Everything here is synchronous and runs on the server's event loop; a handler never awaits
 between reading and updating it, so no lock is needed and no two requests interleave.
@@ -14,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 
 import orjson
 
+from moph_connect.line_emulator.changes import Changes
 from moph_connect.line_emulator.config import EmulatorConfig
 from moph_connect.line_emulator.ids import new_reply_token, new_user_id
 
@@ -51,6 +53,14 @@ class InboxEntry(NamedTuple):
         }
 
 
+class SaidEntry(NamedTuple):
+    """A message the user sent (or a postback's `displayText`), as their chat shows it."""
+
+    position: int  # how many inbox entries came before it: where it sits in the chat
+    said_at: datetime
+    message: dict[str, Any]
+
+
 @dataclass
 class User:
     user_id: str
@@ -61,6 +71,7 @@ class User:
     inbox: list[InboxEntry] = field(default_factory=list)
     # Accepted send requests that reached this user (one push of 3 messages counts once).
     deliveries: int = 0
+    said: list[SaidEntry] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -153,6 +164,9 @@ class EmulatorState:
         self._accepted: dict[tuple[str, str], AcceptedRequest] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self.unauthorized = 0
+        self.changes = Changes()
+        # Bumped by every reset, so that a chat view knows its sequence numbers restarted.
+        self.generation = 0
         self.reset()
 
     def now(self) -> datetime:
@@ -163,6 +177,7 @@ class EmulatorState:
         for user in self.users.values():
             user.inbox = []
             user.deliveries = 0
+            user.said = []
         self.stats = {name: ChannelStats() for name in self._config.channels}
         self.faults = []
         self._reply_tokens = {}
@@ -171,6 +186,8 @@ class EmulatorState:
         rate = self._config.rate_limit_per_second
         self._buckets = {} if rate is None else {n: TokenBucket(rate) for n in self.stats}
         self.unauthorized = 0
+        self.generation += 1
+        self.changes.notify_all()
 
     # Users
 
@@ -186,6 +203,11 @@ class EmulatorState:
 
     def channel_users(self, channel: str) -> list[User]:
         return [user for user in self.users.values() if user.channel == channel]
+
+    def record_said(self, user: User, message: dict[str, Any]) -> None:
+        """Show `message` in the user's chat as theirs (a webhook is sent separately)."""
+        user.said.append(SaidEntry(len(user.inbox), self.now(), message))
+        self.changes.notify(user.user_id)
 
     # Reply tokens
 
@@ -266,6 +288,7 @@ class EmulatorState:
                 for message in serialised
             )
             user.deliveries += 1
+            self.changes.notify(user.user_id)
             stats = self.stats[user.channel]
             stats.deliveries += 1
             stats.messages_delivered += len(messages)

@@ -17,22 +17,17 @@ from typing import Any, Final
 
 from moph_connect.messages import flex, palette
 from moph_connect.messages._text import clean, field
+from moph_connect.messages.appointment_words import THAI, CardWords, card_words
+from moph_connect.messages.dates import long_date, short_date
+from moph_connect.messages.i18n import Lang
 from moph_connect.messages.postback import build_survey
-from moph_connect.messages.thai_dates import thai_long_date, thai_short_date
 
 BRAND_NAME: Final = "MOPH Connect"
 FIELD_MAX: Final = 200  # per hospital-supplied field, in characters
-DETAILS_LABEL: Final = "รายละเอียด"
-CURRENT_QUEUE_LABEL: Final = "ดูคิวปัจจุบัน"
-ALERT_HEADER: Final = "แจ้งเตือนจากโรงพยาบาล"
-
-SURVEY_SCORE_LABELS: Final = {
-    5: "พอใจมากที่สุด",
-    4: "พอใจมาก",
-    3: "พอใจปานกลาง",
-    2: "พอใจน้อย",
-    1: "พอใจน้อยที่สุด",
-}
+DETAILS_LABEL: Final = THAI.details
+CURRENT_QUEUE_LABEL: Final = THAI.current_queue
+ALERT_HEADER: Final = THAI.alert_header
+SURVEY_SCORE_LABELS: Final = THAI.score_labels
 
 _ALT_HEADER_MAX: Final = 60
 _ALT_HOSPITAL_MAX: Final = 80
@@ -68,9 +63,10 @@ class _Shown:
     alt_hospital: str
     alt_queue: str
     alt_time: str
+    words: CardWords
 
     @classmethod
-    def of(cls, view: AppointmentView) -> _Shown:
+    def of(cls, view: AppointmentView, lang: Lang = "th") -> _Shown:
         hospital = field(view.hospital_name, FIELD_MAX)
         queue = field(view.queue_number, FIELD_MAX)
         time = field(view.appointment_time, FIELD_MAX)
@@ -79,11 +75,12 @@ class _Shown:
             origin=field(view.origin, FIELD_MAX),
             queue=queue,
             patient=field(view.patient_name, FIELD_MAX),
-            date=thai_long_date(view.appointment_date),
+            date=long_date(view.appointment_date, lang),
             time=time,
             alt_hospital=field(hospital, _ALT_HOSPITAL_MAX),
             alt_queue=field(queue, _ALT_QUEUE_MAX),
             alt_time=field(time, _ALT_TIME_MAX),
+            words=card_words(lang),
         )
 
 
@@ -105,7 +102,7 @@ def _queue_block(
 ) -> flex.JSON:
     return flex.box(
         [
-            flex.text("หมายเลขคิว", size="xs", color=palette.MUTED, align="center"),
+            flex.text(shown.words.queue_number, size="xs", color=palette.MUTED, align="center"),
             flex.text(shown.queue, size="xl", color=ink, bold=True, align="center"),
         ],
         spacing="xs",
@@ -124,12 +121,12 @@ def _fact(label: str, *values: flex.JSON) -> flex.JSON:
 
 
 def _patient(shown: _Shown) -> flex.JSON:
-    return _fact("ชื่อผู้ป่วย", flex.text(shown.patient))
+    return _fact(shown.words.patient, flex.text(shown.patient))
 
 
-def _when(shown: _Shown, label: str = "วันนัด", ink: str = palette.TEXT) -> flex.JSON:
+def _when(shown: _Shown, label: str | None = None, ink: str = palette.TEXT) -> flex.JSON:
     return _fact(
-        label,
+        label or shown.words.appointment,
         flex.text(shown.date, color=ink, bold=True),
         flex.text(shown.time, size="sm", color=palette.TEXT),
     )
@@ -169,25 +166,33 @@ def _card(
 # --- builders ----------------------------------------------------------------------
 
 
-def queue_card(view: AppointmentView) -> dict[str, Any]:
-    """The queue card (บัตรคิว), sent when a booking succeeds."""
-    s = _Shown.of(view)
-    return _card(
-        alt_text=f"บัตรคิว {s.alt_hospital}: {s.alt_queue} {s.date}",
-        title="บัตรคิว",
-        header_color=palette.BRAND,
-        body=[_hospital_block(s), _queue_block(s), _patient(s), _when(s)],
-        footer=_footer(
-            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
-        ),
+def _links(s: _Shown, view: AppointmentView) -> flex.JSON | None:
+    return _footer(
+        (s.words.details, view.details_link), (s.words.current_queue, view.current_queue_link)
     )
 
 
-def _reminder(view: AppointmentView, when_word: str) -> dict[str, Any]:
-    s = _Shown.of(view)
-    headline = f"{when_word}คุณมีนัด"
+def queue_card(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
+    """The queue card (บัตรคิว), sent when a booking succeeds."""
+    s = _Shown.of(view, lang)
     return _card(
-        alt_text=f"{headline}ที่{s.alt_hospital} {s.date} {s.alt_time}",
+        alt_text=s.words.queue_card_alt.format(
+            hospital=s.alt_hospital, queue=s.alt_queue, date=s.date
+        ),
+        title=s.words.queue_card,
+        header_color=palette.BRAND,
+        body=[_hospital_block(s), _queue_block(s), _patient(s), _when(s)],
+        footer=_links(s, view),
+    )
+
+
+def _reminder(view: AppointmentView, lang: Lang, *, tomorrow: bool) -> dict[str, Any]:
+    s = _Shown.of(view, lang)
+    headline = s.words.tomorrow if tomorrow else s.words.today
+    return _card(
+        alt_text=s.words.reminder_alt.format(
+            headline=headline, hospital=s.alt_hospital, date=s.date, time=s.alt_time
+        ),
         title=headline,
         header_color=palette.BRAND,
         body=[
@@ -196,69 +201,70 @@ def _reminder(view: AppointmentView, when_word: str) -> dict[str, Any]:
             _queue_block(s),
             _patient(s),
         ],
-        footer=_footer(
-            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
-        ),
+        footer=_links(s, view),
     )
 
 
-def reminder_day_before(view: AppointmentView) -> dict[str, Any]:
+def reminder_day_before(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The reminder sent at 09:00 the day before the appointment (พรุ่งนี้คุณมีนัด)."""
-    return _reminder(view, "พรุ่งนี้")
+    return _reminder(view, lang, tomorrow=True)
 
 
-def reminder_same_day(view: AppointmentView) -> dict[str, Any]:
+def reminder_same_day(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The reminder sent at 06:00 on the day of the appointment (วันนี้คุณมีนัด)."""
-    return _reminder(view, "วันนี้")
+    return _reminder(view, lang, tomorrow=False)
 
 
-def queue_near(view: AppointmentView) -> dict[str, Any]:
+def queue_near(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The "your queue is near" alert (ใกล้ถึงคิวของคุณแล้ว), current-queue button first."""
-    s = _Shown.of(view)
+    s = _Shown.of(view, lang)
     return _card(
-        alt_text=f"ใกล้ถึงคิวของคุณแล้ว {s.alt_queue} {s.alt_hospital}",
-        title="ใกล้ถึงคิวของคุณแล้ว",
+        alt_text=s.words.near_alt.format(queue=s.alt_queue, hospital=s.alt_hospital),
+        title=s.words.near_title,
         header_color=palette.URGENT,
         body=[
-            flex.text("กรุณาเตรียมตัวให้พร้อมค่ะ", bold=True),
+            flex.text(s.words.near_get_ready, bold=True),
             _queue_block(s, ink=palette.URGENT, tint=palette.URGENT_TINT),
-            _fact("โรงพยาบาล", flex.text(s.hospital)),
+            _fact(s.words.hospital, flex.text(s.hospital)),
             _patient(s),
             _when(s),
         ],
         footer=_footer(
-            (CURRENT_QUEUE_LABEL, view.current_queue_link),
-            (DETAILS_LABEL, view.details_link),
+            (s.words.current_queue, view.current_queue_link),
+            (s.words.details, view.details_link),
             primary_color=palette.URGENT,
         ),
     )
 
 
-def survey(view: AppointmentView, survey_token: str) -> dict[str, Any]:
+def survey(view: AppointmentView, survey_token: str, lang: Lang = "th") -> dict[str, Any]:
     """The satisfaction survey (ประเมินความพึงพอใจ): five score buttons, 5 first.
 
     Raises ValueError if `survey_token` is not a valid postback id (see `postback`).
     """
-    s = _Shown.of(view)
+    s = _Shown.of(view, lang)
+    words = s.words
     buttons = [
         flex.button(
             flex.postback_action(
                 f"{score} {label}",
                 build_survey(survey_token, score),
-                display_text=f"ให้คะแนน {score} - {label}",
+                display_text=words.survey_display.format(score=score, label=label),
             ),
             style="secondary",
         )
-        for score, label in sorted(SURVEY_SCORE_LABELS.items(), reverse=True)
+        for score, label in sorted(words.score_labels.items(), reverse=True)
     ]
     return _card(
-        alt_text=f"ประเมินความพึงพอใจ การรับบริการที่{s.alt_hospital} {s.date}",
-        title="ประเมินความพึงพอใจ",
+        alt_text=words.survey_alt.format(hospital=s.alt_hospital, date=s.date),
+        title=words.survey_title,
         header_color=palette.BRAND,
         body=[
-            flex.text(f"ขอบคุณที่มารับบริการที่{s.hospital} เมื่อ{s.date}", size="sm"),
-            flex.text("คุณพอใจกับการรับบริการครั้งนี้มากน้อยเพียงใด", bold=True, margin="lg"),
-            flex.text("กรุณาแตะเลือกคะแนนด้านล่าง", size="xs", color=palette.MUTED, margin="sm"),
+            flex.text(
+                words.survey_thanks_for_visit.format(hospital=s.hospital, date=s.date), size="sm"
+            ),
+            flex.text(words.survey_question, bold=True, margin="lg"),
+            flex.text(words.survey_tap, size="xs", color=palette.MUTED, margin="sm"),
         ],
         footer=flex.box(buttons, spacing="sm", padding="lg"),
     )
@@ -270,6 +276,7 @@ def alert(
     background_color: str | None = None,
     details_link_label: str | None = None,
     current_queue_link_label: str | None = None,
+    lang: Lang = "th",
 ) -> dict[str, Any]:
     """An immediate alert worded by the hospital (`/api/alert`).
 
@@ -277,12 +284,12 @@ def alert(
     to LINE's 20 characters and the header to 200. The header text turns dark when the
     hospital's colour is too light for white.
     """
-    s = _Shown.of(view)
-    title = field(header, FIELD_MAX) if header and clean(header) else ALERT_HEADER
+    s = _Shown.of(view, lang)
+    title = field(header, FIELD_MAX) if header and clean(header) else s.words.alert_header
     color = palette.parse_hex_color(background_color) or palette.BRAND
     button_color = color if palette.carries_white_text(color) else palette.BRAND
-    details_label = clean(details_link_label or "") or DETAILS_LABEL
-    current_label = clean(current_queue_link_label or "") or CURRENT_QUEUE_LABEL
+    details_label = clean(details_link_label or "") or s.words.details
+    current_label = clean(current_queue_link_label or "") or s.words.current_queue
     return _card(
         alt_text=f"{field(title, _ALT_HEADER_MAX)} {s.alt_hospital}: {s.alt_queue} {s.date}",
         title=title,
@@ -296,45 +303,53 @@ def alert(
     )
 
 
-def appointment_cancelled(view: AppointmentView) -> dict[str, Any]:
+def appointment_cancelled(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The hospital cancelled the appointment (ยกเลิกนัดหมาย)."""
-    s = _Shown.of(view)
+    s = _Shown.of(view, lang)
+    words = s.words
     return _card(
-        alt_text=f"ยกเลิกนัดหมาย {s.alt_hospital}: {s.alt_queue} {s.date}",
-        title="ยกเลิกนัดหมาย",
+        alt_text=words.cancelled_alt.format(
+            hospital=s.alt_hospital, queue=s.alt_queue, date=s.date
+        ),
+        title=words.cancelled_title,
         header_color=palette.DANGER,
         body=[
-            flex.text("นัดหมายนี้ถูกยกเลิกแล้วค่ะ", bold=True, color=palette.DANGER),
+            flex.text(words.cancelled_line, bold=True, color=palette.DANGER),
             flex.text(s.hospital, margin="lg", bold=True),
-            _fact("หมายเลขคิว", flex.text(s.queue)),
+            _fact(words.queue_number, flex.text(s.queue)),
             _patient(s),
             _when(s),
-            flex.text("หากมีข้อสงสัย กรุณาติดต่อโรงพยาบาล", size="xs", color=palette.MUTED, margin="lg"),
+            flex.text(words.cancelled_contact, size="xs", color=palette.MUTED, margin="lg"),
         ],
-        footer=_footer((DETAILS_LABEL, view.details_link)),
+        footer=_footer((words.details, view.details_link)),
     )
 
 
-def appointment_moved(old_date: date, view: AppointmentView) -> dict[str, Any]:
+def appointment_moved(old_date: date, view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The appointment moved from `old_date` to `view.appointment_date` (เลื่อนนัดหมาย)."""
-    s = _Shown.of(view)
-    old_long = thai_long_date(old_date)
+    s = _Shown.of(view, lang)
+    words = s.words
     return _card(
-        alt_text=(f"เลื่อนนัดหมาย {s.alt_hospital} เป็น{s.date} (เดิม {thai_short_date(old_date)})"),
-        title="เลื่อนนัดหมาย",
+        alt_text=words.moved_alt.format(
+            hospital=s.alt_hospital, date=s.date, old=short_date(old_date, lang)
+        ),
+        title=words.moved_title,
         header_color=palette.BRAND,
         body=[
-            flex.text("วันนัดของคุณเปลี่ยนแล้วค่ะ", bold=True),
+            flex.text(words.moved_line, bold=True),
             _fact(
-                "วันนัดเดิม",
-                flex.text(old_long, size="sm", color=palette.STRUCK, decoration="line-through"),
+                words.moved_old,
+                flex.text(
+                    long_date(old_date, lang),
+                    size="sm",
+                    color=palette.STRUCK,
+                    decoration="line-through",
+                ),
             ),
-            _when(s, label="วันนัดใหม่", ink=palette.BRAND),
+            _when(s, label=words.moved_new, ink=palette.BRAND),
             _hospital_block(s),
             _queue_block(s),
             _patient(s),
         ],
-        footer=_footer(
-            (DETAILS_LABEL, view.details_link), (CURRENT_QUEUE_LABEL, view.current_queue_link)
-        ),
+        footer=_links(s, view),
     )

@@ -1,161 +1,176 @@
-"""Replies in the chat itself: welcome, hospital picker, booking link, survey replies and
-the "didn't understand" fallback."""
+"""Replies in the chat itself: welcome, booking link, help, and the "didn't understand"
+fallback. Hospital search results live in `hospitals`, privacy in `privacy`, the survey
+conversation in `survey_chat`, the list of appointments in `my_appointments`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from moph_connect.messages import flex, palette
-from moph_connect.messages._text import clean, field
-from moph_connect.messages.appointment import BRAND_NAME, SURVEY_SCORE_LABELS
-from moph_connect.messages.postback import build_book, build_pick
+from moph_connect.messages._text import field
+from moph_connect.messages.appointment import BRAND_NAME
+from moph_connect.messages.i18n import Lang
+from moph_connect.messages.menu import (
+    book_action,
+    erase_action,
+    menu_quick_replies,
+    menu_words,
+    privacy_action,
+)
 
-BOOK_LABEL: Final = "จองคิวโรงพยาบาล"
-PICK_LABEL: Final = "เลือกโรงพยาบาลนี้"
-BOOKING_BUTTON_LABEL: Final = "จองคิว"
-MAX_HOSPITALS: Final = 12  # LINE's carousel limit
 NAME_MAX: Final = 200
-# Tighter in the carousel: twelve bubbles must stay under LINE's 50 KB in any script.
-PICKER_NAME_MAX: Final = 120
-PROVINCE_MAX: Final = 60
 BOT_NAME_MAX: Final = 60
 
 
 @dataclass(frozen=True)
-class HospitalChoice:
-    """A hospital the patient can book with through MOPH Connect."""
+class ChatWords:
+    welcome_kicker: str
+    welcome_title: str  # {name}
+    welcome_lines: tuple[str, str, str]
+    welcome_alt: str  # {name}
+    booking_title: str
+    booking_button: str
+    booking_tap: str  # {button}
+    booking_card_back: str
+    booking_alt: str  # {hospital} {button}
+    not_understood: str
+    help_title: str
+    help_lines: tuple[str, ...]
+    help_alt: str
 
-    hospital_id: str
-    name: str
-    province: str | None = None
+
+CHAT_WORDS: Final[dict[Lang, ChatWords]] = {
+    "th": ChatWords(
+        welcome_kicker="ยินดีต้อนรับค่ะ",
+        welcome_title="สวัสดีค่ะ ยินดีต้อนรับสู่ {name}",
+        welcome_lines=(
+            "จองคิวโรงพยาบาลผ่าน LINE ได้ง่าย ๆ",
+            "รับบัตรคิวและข้อความเตือนก่อนถึงวันนัด",
+            "แจ้งเตือนเมื่อใกล้ถึงคิวของคุณ ไม่ต้องนั่งรอนาน",
+        ),
+        welcome_alt="ยินดีต้อนรับสู่ {name} จองคิวโรงพยาบาลและรับการแจ้งเตือนนัดหมายผ่าน LINE",
+        booking_title="จองคิวโรงพยาบาล",
+        booking_button="จองคิว",
+        booking_tap="แตะปุ่ม “{button}” เพื่อเปิดหน้าจองคิวของโรงพยาบาล",
+        booking_card_back="เมื่อจองสำเร็จ บัตรคิวจะส่งกลับมาที่แชตนี้ค่ะ",
+        booking_alt="จองคิว {hospital}: แตะปุ่ม “{button}”",
+        not_understood=(
+            "ขออภัยค่ะ ระบบยังไม่เข้าใจข้อความนี้\nพิมพ์ชื่อโรงพยาบาลหรือจังหวัดเพื่อค้นหา หรือเลือกเมนูด้านล่างได้เลยค่ะ"
+        ),
+        help_title="ช่วยเหลือ",
+        help_lines=(
+            "• จองคิว: พิมพ์ชื่อโรงพยาบาลหรือจังหวัด หรือแชร์ตำแหน่งเพื่อหาโรงพยาบาลใกล้คุณ",
+            "• เมื่อจองสำเร็จ บัตรคิวและข้อความเตือนนัดจะส่งมาที่แชตนี้",
+            "• “นัดหมายของฉัน” แสดงนัดที่กำลังจะมาถึง",
+            "• พิมพ์ “ลบข้อมูล” เพื่อลบข้อมูลของคุณออกจาก MOPH Connect ได้ทุกเมื่อ",
+        ),
+        help_alt="ช่วยเหลือ: วิธีจองคิว นัดหมายของฉัน ความเป็นส่วนตัว และการลบข้อมูล",
+    ),
+    "en": ChatWords(
+        welcome_kicker="Welcome",
+        welcome_title="Hello, welcome to {name}",
+        welcome_lines=(
+            "Book hospital queues on LINE, easily.",
+            "Get your queue card and reminders before your appointment.",
+            "Be told when your turn is near: no long waits.",
+        ),
+        welcome_alt="Welcome to {name}: book hospital queues and get appointment reminders on LINE",
+        booking_title="Book a hospital queue",
+        booking_button="Book",
+        booking_tap="Tap “{button}” to open the hospital's booking page.",
+        booking_card_back="Once you have booked, your queue card arrives in this chat.",
+        booking_alt="Book at {hospital}: tap “{button}”",
+        not_understood=(
+            "Sorry, I didn't understand that.\n"
+            "Type a hospital or province name to search, or choose from the menu below."
+        ),
+        help_title="Help",
+        help_lines=(
+            "• To book: type a hospital or province name, or share your location to find "
+            "hospitals near you.",
+            "• Once you have booked, your queue card and reminders arrive in this chat.",
+            "• “My appointments” lists your upcoming appointments.",
+            "• Type “delete my data” to remove your data from MOPH Connect at any time.",
+        ),
+        help_alt="Help: how to book, my appointments, privacy and deleting your data",
+    ),
+}
 
 
-def _book_action() -> flex.JSON:
-    return flex.postback_action(BOOK_LABEL, build_book(), display_text=BOOK_LABEL)
-
-
-def welcome(bot_name: str) -> dict[str, Any]:
+def welcome(bot_name: str, lang: Lang = "th") -> dict[str, Any]:
     """The greeting after the patient adds us as a friend, with a "book" button."""
+    words = CHAT_WORDS[lang]
     name = field(bot_name, BOT_NAME_MAX)
+    first, second, third = words.welcome_lines
     body = flex.box(
         [
-            flex.text(f"สวัสดีค่ะ ยินดีต้อนรับสู่ {name}", size="lg", bold=True),
-            flex.text("จองคิวโรงพยาบาลผ่าน LINE ได้ง่าย ๆ", margin="lg"),
-            flex.text("รับบัตรคิวและข้อความเตือนก่อนถึงวันนัด", margin="sm"),
-            flex.text("แจ้งเตือนเมื่อใกล้ถึงคิวของคุณ ไม่ต้องนั่งรอนาน", margin="sm"),
+            flex.text(words.welcome_title.format(name=name), size="lg", bold=True),
+            flex.text(first, margin="lg"),
+            flex.text(second, margin="sm"),
+            flex.text(third, margin="sm"),
         ],
         padding="lg",
     )
-    footer = flex.box([flex.button(_book_action())], padding="lg")
+    footer = flex.box([flex.button(book_action(lang))], padding="lg")
     bubble = flex.bubble(
-        header_box=flex.header(BRAND_NAME, "ยินดีต้อนรับค่ะ", palette.BRAND),
+        header_box=flex.header(BRAND_NAME, words.welcome_kicker, palette.BRAND),
         body=body,
         footer=footer,
     )
-    return flex.flex_message(
-        f"ยินดีต้อนรับสู่ {name} จองคิวโรงพยาบาลและรับการแจ้งเตือนนัดหมายผ่าน LINE", bubble
-    )
+    return flex.flex_message(words.welcome_alt.format(name=name), bubble)
 
 
-def _province_line(province: str | None) -> str | None:
-    if province is None or not clean(province):
-        return None
-    shown = field(province, PROVINCE_MAX)
-    if shown.startswith(("จังหวัด", "จ.", "กรุงเทพ")):
-        return shown
-    return f"จังหวัด{shown}"
-
-
-def _hospital_bubble(choice: HospitalChoice) -> flex.JSON:
-    name = field(choice.name, PICKER_NAME_MAX)
-    lines = [flex.text(name, size="lg", bold=True)]
-    province = _province_line(choice.province)
-    if province is not None:
-        lines.append(flex.text(province, size="sm", color=palette.MUTED))
-    action = flex.postback_action(
-        PICK_LABEL, build_pick(choice.hospital_id), display_text=f"เลือก {name}"
-    )
-    return flex.bubble(
-        header_box=None,
-        body=flex.box(lines, spacing="sm", padding="lg"),
-        footer=flex.box([flex.button(action)], padding="lg"),
-        size="kilo",
-    )
-
-
-def hospital_picker(hospitals: Sequence[HospitalChoice]) -> dict[str, Any]:
-    """A carousel of up to 12 hospitals, each with a "pick" button; a short text if none.
-
-    Raises ValueError if a hospital id cannot travel in postback data (see `postback`).
-    """
-    if not hospitals:
-        return flex.text_message(
-            "ขออภัยค่ะ ขณะนี้ยังไม่มีโรงพยาบาลที่เปิดให้จองคิวผ่าน MOPH Connect กรุณาลองใหม่ภายหลังค่ะ"
-        )
-    shown = list(hospitals[:MAX_HOSPITALS])
-    carousel = {"type": "carousel", "contents": [_hospital_bubble(h) for h in shown]}
-    if len(shown) == 1:
-        alt = f"เลือกโรงพยาบาลที่ต้องการจองคิว: {field(shown[0].name, 80)}"
-    else:
-        alt = f"เลือกโรงพยาบาลที่ต้องการจองคิว ({len(shown)} แห่ง) เลื่อนดูแล้วแตะ “{PICK_LABEL}”"
-    return flex.flex_message(alt, carousel)
-
-
-def booking_link(hospital_name: str, booking_url: str) -> dict[str, Any]:
+def booking_link(hospital_name: str, booking_url: str, lang: Lang = "th") -> dict[str, Any]:
     """A button that opens the hospital's booking page (`booking_url` already carries
     `regist=<MOPH Connect ID>`). Raises ValueError if LINE could not open `booking_url`."""
     uri = flex.normalize_link(booking_url)
     if uri is None:
         raise ValueError(f"booking_url is not an http(s) link LINE can open: {booking_url!r}")
+    words = CHAT_WORDS[lang]
     name = field(hospital_name, NAME_MAX)
     body = flex.box(
         [
             flex.text(name, size="lg", bold=True),
-            flex.text(
-                f"แตะปุ่ม “{BOOKING_BUTTON_LABEL}” เพื่อเปิดหน้าจองคิวของโรงพยาบาล",
-                margin="lg",
-            ),
-            flex.text(
-                "เมื่อจองสำเร็จ บัตรคิวจะส่งกลับมาที่แชตนี้ค่ะ",
-                size="sm",
-                color=palette.MUTED,
-                margin="sm",
-            ),
+            flex.text(words.booking_tap.format(button=words.booking_button), margin="lg"),
+            flex.text(words.booking_card_back, size="sm", color=palette.MUTED, margin="sm"),
         ],
         padding="lg",
     )
-    footer = flex.box([flex.button(flex.uri_action(BOOKING_BUTTON_LABEL, uri))], padding="lg")
+    footer = flex.box([flex.button(flex.uri_action(words.booking_button, uri))], padding="lg")
     bubble = flex.bubble(
-        header_box=flex.header(BRAND_NAME, "จองคิวโรงพยาบาล", palette.BRAND),
+        header_box=flex.header(BRAND_NAME, words.booking_title, palette.BRAND),
         body=body,
         footer=footer,
     )
-    return flex.flex_message(f"จองคิว {field(name, 80)}: แตะปุ่ม “{BOOKING_BUTTON_LABEL}”", bubble)
+    alt = words.booking_alt.format(hospital=field(name, 80), button=words.booking_button)
+    return flex.flex_message(alt, bubble)
 
 
-def survey_thanks(score: int) -> dict[str, Any]:
-    """The reply to a survey answer. Raises ValueError for a score outside 1-5."""
-    label = SURVEY_SCORE_LABELS.get(score) if not isinstance(score, bool) else None
-    if label is None:
-        raise ValueError(f"score must be 1-5, got {score!r}")
-    if score >= 4:
-        follow = "ยินดีที่ได้ดูแลคุณค่ะ"
-    elif score == 3:
-        follow = "เราจะนำความเห็นของคุณไปพัฒนาบริการให้ดียิ่งขึ้นค่ะ"
-    else:
-        follow = "ขออภัยในความไม่สะดวก เราจะนำความเห็นของคุณไปปรับปรุงบริการค่ะ"
-    return flex.text_message(f"ขอบคุณที่ร่วมประเมินความพึงพอใจค่ะ\nคุณให้คะแนน {score} ({label})\n{follow}")
+def not_understood(lang: Lang = "th") -> dict[str, Any]:
+    """The fallback for anything we cannot answer: what she can do, and the menu."""
+    return flex.text_message(CHAT_WORDS[lang].not_understood, quick_reply=menu_quick_replies(lang))
 
 
-def survey_already_answered() -> dict[str, Any]:
-    return flex.text_message("คุณได้ประเมินความพึงพอใจครั้งนี้ไปแล้ว ขอบคุณค่ะ")
-
-
-def not_understood() -> dict[str, Any]:
-    """The fallback for anything we cannot answer, offering booking as a quick reply."""
-    return flex.text_message(
-        f"ขออภัยค่ะ ระบบยังไม่เข้าใจข้อความนี้\nหากต้องการจองคิว แตะ “{BOOK_LABEL}” ด้านล่างได้เลยค่ะ",
-        quick_reply=[_book_action()],
+def help_message(lang: Lang = "th") -> dict[str, Any]:
+    """How MOPH Connect works, with the privacy notice and "delete my data" as buttons."""
+    words = CHAT_WORDS[lang]
+    body = flex.box(
+        [flex.text(line, size="sm", margin="md") for line in words.help_lines], padding="lg"
     )
+    footer = flex.box(
+        [
+            flex.button(privacy_action(lang), style="secondary"),
+            flex.button(erase_action(lang), style="secondary"),
+        ],
+        spacing="sm",
+        padding="lg",
+    )
+    bubble = flex.bubble(
+        header_box=flex.header(BRAND_NAME, menu_words(lang).help_long, palette.BRAND),
+        body=body,
+        footer=footer,
+    )
+    message = flex.flex_message(words.help_alt, bubble)
+    message["quickReply"] = flex.quick_replies(menu_quick_replies(lang))
+    return message

@@ -72,12 +72,17 @@ def normalize_link(url: str) -> str | None:
     return rebuilt if len(rebuilt) <= URI_MAX else None
 
 
+def clip_label(label: str) -> str:
+    """An action label as LINE takes it: one clean line of at most 20 characters."""
+    return clip(clean(label), LABEL_MAX)
+
+
 def uri_action(label: str, uri: str) -> JSON:
-    return {"type": "uri", "label": clip(clean(label), LABEL_MAX), "uri": uri}
+    return {"type": "uri", "label": clip_label(label), "uri": uri}
 
 
 def postback_action(label: str, data: str, display_text: str | None = None) -> JSON:
-    action: JSON = {"type": "postback", "label": clip(clean(label), LABEL_MAX), "data": data}
+    action: JSON = {"type": "postback", "label": clip_label(label), "data": data}
     if display_text is not None:
         action["displayText"] = clip(clean(display_text), DISPLAY_TEXT_MAX)
     return action
@@ -178,8 +183,13 @@ def flex_message(alt_text: str, contents: JSON) -> JSON:
     return {"type": "flex", "altText": clip(clean(alt_text), ALT_TEXT_MAX), "contents": contents}
 
 
+def quick_replies(actions: list[JSON]) -> JSON:
+    """A `quickReply` object: one button per action (LINE shows at most 13)."""
+    return {"items": [{"type": "action", "action": a} for a in actions]}
+
+
 def text_message(value: str, quick_reply: list[JSON] | None = None) -> JSON:
     message: JSON = {"type": "text", "text": clip(value.strip(), TEXT_MESSAGE_MAX)}
     if quick_reply:
-        message["quickReply"] = {"items": [{"type": "action", "action": a} for a in quick_reply]}
+        message["quickReply"] = quick_replies(quick_reply)
     return message

@@ -1,15 +1,17 @@
-"""Database access for LINE users and MOPH Connect IDs."""
+"""Database access for LINE users, their consent and MOPH Connect IDs."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moph_connect.db.models import LineUser, Registration
+from moph_connect.db.models import ConsentRecord, Hospital, LineUser, Registration
 
 
 def new_regist_id() -> str:
@@ -36,6 +38,7 @@ class PatientRepository:
         ).first()
 
     def follow(self, environment: str, line_user_id: str, now: datetime) -> LineUser:
+        """The user, following from `now` (created if new; back if she had blocked us)."""
         user = self.line_user(environment, line_user_id)
         if user is None:
             user = LineUser(
@@ -46,15 +49,61 @@ class PatientRepository:
         elif not user.following:
             user.following = True
             user.followed_at = now
-            user.unfollowed_at = None
         return user
 
     def unfollow(self, environment: str, line_user_id: str, now: datetime) -> LineUser | None:
+        """Mark her as having blocked us at `now`; the time is kept, so that events older
+        than the block can be recognised as stale."""
         user = self.line_user(environment, line_user_id)
         if user is not None and user.following:
             user.following = False
             user.unfollowed_at = now
         return user
+
+    def set_language(self, user: LineUser, language: str | None) -> None:
+        user.language = language[:16] if language else None
+
+    def set_conversation(self, user: LineUser, state: dict[str, Any] | None) -> None:
+        user.conversation = state
+
+    def record_consent(self, user: LineUser, version: str, now: datetime) -> ConsentRecord:
+        """She accepted privacy notice `version` at `now` (kept as proof of consent)."""
+        record = ConsentRecord(
+            line_user_pk=user.id,
+            environment=user.environment,
+            notice_version=version,
+            accepted_at=now,
+        )
+        self.session.add(record)
+        user.consent_version = version
+        return record
+
+    def followers_speaking(self, environment: str, language: str) -> Sequence[str]:
+        """LINE user ids of followers whose profile language is `language` ("en") or a
+        variant of it ("en-US")."""
+        return self.session.scalars(
+            select(LineUser.line_user_id)
+            .where(
+                LineUser.environment == environment,
+                LineUser.following,
+                (LineUser.language == language) | LineUser.language.like(f"{language}-%"),
+            )
+            .order_by(LineUser.id)
+        ).all()
+
+    def hospitals_used(self, user: LineUser, limit: int = 12) -> Sequence[Hospital]:
+        """Active hospitals she has a (not erased) MOPH Connect ID at, latest first."""
+        return self.session.scalars(
+            select(Hospital)
+            .join(Registration, Registration.hospital_id == Hospital.id)
+            .where(
+                Registration.line_user_pk == user.id,
+                Registration.erased_at.is_(None),
+                Hospital.active,
+            )
+            .order_by(Registration.created_at.desc(), Hospital.id)
+            .limit(limit)
+        ).all()
 
     def registration(self, environment: str, regist_id: str) -> RegisteredPatient | None:
         row = self.session.execute(
