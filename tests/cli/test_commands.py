@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from moph_connect.appointments.schemas import SEED_EXAMPLE
+from moph_connect.messages import NOTICE_VERSION
 from tests.support.net import free_port
 from tests.support.stack import find_uri, wait_for
 
@@ -132,13 +133,18 @@ def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, 
             ).json()["messages"]
             return messages
 
-        wait_for(lambda: len(inbox()) >= 1, what="the welcome")
+        wait_for(lambda: len(inbox()) >= 1, what="the greeting (privacy notice)")
         http.post(
             f"{emulator}/control/users/{user}/postback",
             json={"data": f"action=pick&hospital={hospital['hospitalId']}"},
         )
-        wait_for(lambda: len(inbox()) >= 2, what="the booking link")
-        link = find_uri(inbox()[1]["message"], "regist=")
+        wait_for(lambda: len(inbox()) >= 2, what="the privacy notice: no link before consent")
+        http.post(
+            f"{emulator}/control/users/{user}/postback",
+            json={"data": f"action=consent&version={NOTICE_VERSION}"},
+        )
+        wait_for(lambda: len(inbox()) >= 4, what="thanks, and the booking link")
+        link = find_uri(inbox()[3]["message"], "regist=")
         regist = link.rsplit("regist=", 1)[1]
         response = http.post(
             f"{base}/api/queue",
@@ -153,5 +159,5 @@ def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, 
             headers={"Authorization": f"Bearer {hospital['productionKey']}"},
         )
         assert response.status_code == 202, response.text
-        wait_for(lambda: len(inbox()) >= 3, what="the queue card")
-        assert inbox()[2]["message"]["type"] == "flex"
+        wait_for(lambda: len(inbox()) >= 5, what="the queue card")
+        assert inbox()[4]["message"]["type"] == "flex"

@@ -19,6 +19,8 @@ from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
 from moph_connect.hospitals.service import NewHospital, register_hospital
 from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
+from moph_connect.messages import NOTICE_VERSION
+from moph_connect.patients.repository import PatientRepository
 from moph_connect.runtime import Runtime
 from moph_connect.settings import Settings
 from tests.support.net import free_port
@@ -51,14 +53,28 @@ class Stack:
         with self.database.transaction() as session:
             return register_hospital(session, name, url, self.clock.now())
 
-    def follow(self, channel: str = "production", name: str = "ครูเพ็ญศรี") -> str:
+    def follow(
+        self, channel: str = "production", name: str = "ครูเพ็ญศรี", *, consent: bool = True
+    ) -> str:
+        """A new follower (who accepted the privacy notice, unless `consent=False`)."""
         response = self.emulator.post(
             f"/control/channels/{channel}/users", json={"displayName": name}
         )
         assert response.status_code == 201, response.text
         user_id: str = response.json()["userId"]
-        self.wait_inbox(user_id, 1)  # the welcome
+        self.wait_inbox(user_id, 1)  # the greeting: the privacy notice
+        if consent:
+            self.consent(user_id, channel)
         return user_id
+
+    def consent(self, user_id: str, channel: str = "production") -> None:
+        """Record that she accepted the privacy notice, as tapping "accept" does (without
+        its reply, so that tests count only the messages they are about)."""
+        with self.database.transaction() as session:
+            patients = PatientRepository(session)
+            user = patients.line_user(channel, user_id)
+            assert user is not None, "she must follow first"
+            patients.record_consent(user, NOTICE_VERSION, self.clock.now())
 
     def inbox(self, user_id: str) -> list[dict[str, Any]]:
         response = self.emulator.get(f"/control/users/{user_id}/inbox")

@@ -47,7 +47,7 @@ def create_app(
     )
     if dispatcher is not None:
         runtime.wake_dispatcher = dispatcher.wake
-    processor = WebhookProcessor(runtime.database, runtime.clock, runtime.wake_dispatcher)
+    processor = WebhookProcessor.for_runtime(runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +59,7 @@ def create_app(
             if dispatcher is not None:
                 dispatcher.start()
                 stack.callback(dispatcher.stop)
+            stack.push_async_callback(processor.close)
             await processor.process_pending()  # events a crash left unprocessed
             yield
 

@@ -112,7 +112,9 @@ def _handle_once(
                         "This Idempotency-Key was used with a different call or body."
                     )
                 return JSONResponse(record.response, status_code=record.status_code)
-        answer = AppointmentService(session).handle_call(hospital, call_kind, call, now)
+        answer = AppointmentService(
+            session, survey_expiry_days=runtime.settings.survey_expiry_days
+        ).handle_call(hospital, call_kind, call, now)
         body = answer.model_dump(mode="json")
         if idempotency_key is not None:
             repository.add_idempotency_record(

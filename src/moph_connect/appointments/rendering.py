@@ -11,7 +11,7 @@ import orjson
 
 from moph_connect import messages
 from moph_connect.db.models import Appointment
-from moph_connect.messages import AppointmentView
+from moph_connect.messages import AppointmentView, Lang
 from moph_connect.scheduling.rules import MessageKind
 
 
@@ -36,7 +36,7 @@ def view_of(appointment: Appointment) -> AppointmentView:
     )
 
 
-_SIMPLE: dict[str, Callable[[AppointmentView], dict[str, Any]]] = {
+_SIMPLE: dict[str, Callable[[AppointmentView, Lang], dict[str, Any]]] = {
     "queue_card": messages.queue_card,
     "reminder_day_before": messages.reminder_day_before,
     "reminder_same_day": messages.reminder_same_day,
@@ -50,13 +50,15 @@ RERENDERED_KINDS: frozenset[MessageKind] = frozenset(
 )
 
 
-def render_notice(kind: str, appointment: Appointment, *, old_date: date | None = None) -> str:
+def render_notice(
+    kind: str, appointment: Appointment, *, old_date: date | None = None, lang: Lang = "th"
+) -> str:
     """The "appointment cancelled" or "appointment moved" message, as an outbox payload."""
     view = view_of(appointment)
     if kind == "appointment_cancelled":
-        message = messages.appointment_cancelled(view)
+        message = messages.appointment_cancelled(view, lang)
     elif kind == "appointment_moved" and old_date is not None:
-        message = messages.appointment_moved(old_date, view)
+        message = messages.appointment_moved(old_date, view, lang)
     else:
         raise ValueError(f"no notice {kind!r} (a move needs the old date)")
     return orjson.dumps([message]).decode("utf-8")
@@ -68,13 +70,14 @@ def render(
     *,
     survey_token: str | None = None,
     alert: AlertStyle | None = None,
+    lang: Lang = "th",
 ) -> str:
-    """The JSON array of LINE message objects for one outbox row."""
+    """The JSON array of LINE message objects for one outbox row, in the patient's language."""
     view = view_of(appointment)
     if kind == "survey":
         if survey_token is None:
             raise ValueError("a survey needs its token")
-        message = messages.survey(view, survey_token)
+        message = messages.survey(view, survey_token, lang)
     elif kind == "alert":
         style = alert or AlertStyle()
         message = messages.alert(
@@ -83,7 +86,8 @@ def render(
             background_color=style.background_color,
             details_link_label=style.details_link_label,
             current_queue_link_label=style.current_queue_link_label,
+            lang=lang,
         )
     else:
-        message = _SIMPLE[kind](view)
+        message = _SIMPLE[kind](view, lang)
     return orjson.dumps([message]).decode("utf-8")

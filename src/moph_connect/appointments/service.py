@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import orjson
 from sqlalchemy.orm import Session
 
+from moph_connect import messages
 from moph_connect.appointments import rendering
 from moph_connect.appointments.outbox_rows import NOTICE_PRIORITY, AnyKind, outbox_row
 from moph_connect.appointments.repository import AppointmentRepository
@@ -75,8 +76,9 @@ def _dedup_key(appointment: Appointment, kind: MessageKind, call: QueueCall) -> 
 
 
 class AppointmentService:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, survey_expiry_days: int = 7) -> None:
         self.session = session
+        self.survey_expiry = timedelta(days=survey_expiry_days)
         self.appointments = AppointmentRepository(session)
         self.outbox = OutboxRepository(session)
         self.patients = PatientRepository(session)
@@ -113,7 +115,9 @@ class AppointmentService:
         except rules.AppointmentInPast as error:
             raise ValidationFailed.field("appointmentDate", str(error)) from None
 
-        appointment = self._upsert(hospital, call, found, now)
+        appointment = self._upsert(
+            hospital, call, found, now, messages.lang_for(patient.line_user.language)
+        )
         if moved_from is not None:
             self._move(appointment, call.appointment_date, moved_from, patient, now)
         self.outbox.cancel_pending(
@@ -129,10 +133,16 @@ class AppointmentService:
                 skipped.append(SkippedMessage(planned.kind, rules.Reason.ALREADY_PLANNED))
                 continue
             survey_token = (
-                self._survey_token(appointment, hospital, now) if planned.kind == "survey" else None
+                self._survey_token(appointment, hospital, planned.due_at, now)
+                if planned.kind == "survey"
+                else None
             )
             payload = rendering.render(
-                planned.kind, appointment, survey_token=survey_token, alert=_alert_style(call)
+                planned.kind,
+                appointment,
+                survey_token=survey_token,
+                alert=_alert_style(call),
+                lang=messages.lang_for(patient.line_user.language),
             )
             self.outbox.add(
                 outbox_row(
@@ -184,6 +194,7 @@ class AppointmentService:
         call: QueueCall,
         appointment: Appointment | None,
         now: datetime,
+        lang: messages.Lang,
     ) -> Appointment:
         details = {column: getattr(call, field) for column, field in _DETAIL_FIELDS.items()}
         if appointment is None:
@@ -206,10 +217,10 @@ class AppointmentService:
             for column, value in details.items():
                 setattr(appointment, column, value)
             appointment.updated_at = now
-            self._rerender_pending(appointment)
+            self._rerender_pending(appointment, lang)
         return appointment
 
-    def _rerender_pending(self, appointment: Appointment) -> None:
+    def _rerender_pending(self, appointment: Appointment, lang: messages.Lang) -> None:
         """The hospital corrected the appointment: messages not yet sent say the new facts."""
         survey = self.appointments.survey_for(appointment.id)
         for message in self.outbox.for_appointment(appointment.id):
@@ -218,10 +229,15 @@ class AppointmentService:
                     rules_kind(message.kind),
                     appointment,
                     survey_token=survey.token if survey else None,
+                    lang=lang,
                 )
 
     def _survey_token(
-        self, appointment: Appointment, hospital: AuthenticatedHospital, now: datetime
+        self,
+        appointment: Appointment,
+        hospital: AuthenticatedHospital,
+        due_at: datetime,
+        now: datetime,
     ) -> str:
         survey = self.appointments.survey_for(appointment.id)
         if survey is None:
@@ -230,6 +246,7 @@ class AppointmentService:
                 appointment_id=appointment.id,
                 hospital_id=hospital.hospital_id,
                 environment=hospital.environment,
+                expires_at=due_at + self.survey_expiry,
                 created_at=now,
             )
             self.appointments.add_survey(survey)
@@ -295,7 +312,9 @@ class AppointmentService:
         key = f"{appointment.id}:{appointment.appointment_date.isoformat()}:{kind}"
         if self.outbox.dedup_keys_present([key]):
             return
-        payload = rendering.render_notice(kind, appointment, old_date=old_date)
+        payload = rendering.render_notice(
+            kind, appointment, old_date=old_date, lang=messages.lang_for(patient.line_user.language)
+        )
         self.outbox.add(
             outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now, now)
         )

@@ -43,7 +43,6 @@ def build_router(environment: Environment) -> APIRouter:
             new = store_events(session, environment, events, now)
         if new:
             processor: WebhookProcessor = request.app.state.webhook_processor
-            processor.adopt(runtime)  # a no-op once the app made it with `for_runtime`
             background.add_task(processor.process_pending)
         return {}
 

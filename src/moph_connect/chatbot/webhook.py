@@ -116,6 +116,7 @@ class WebhookProcessor:
         self.on_planned = on_planned
         self.config = config or ChatbotConfig()
         self.followers = followers
+        self._given = (config is not None, followers is not None)
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -128,8 +129,11 @@ class WebhookProcessor:
     def adopt(self, runtime: Runtime) -> None:
         """Take the service's settings (survey expiry) and LINE channels (profiles, menus),
         unless given when it was made."""
-        if self.followers is None:
+        config_given, followers_given = self._given
+        if not config_given:
             self.config = ChatbotConfig.from_settings(runtime.settings)
+            self._given = (True, followers_given)
+        if not followers_given and self.followers is None:
             api = LineApi.from_settings(
                 runtime.settings,
                 timeout_seconds=min(

@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.console import Console
 
-from moph_connect.chatbot.line_api import LineApi, LineApiError
 from moph_connect.cli.common import configure_logging, open_database
 from moph_connect.environments import ENVIRONMENTS, Environment
-from moph_connect.messages import LANGS
-from moph_connect.patients.repository import PatientRepository
-from moph_connect.richmenu.image import FontMissing, find_thai_font
-from moph_connect.richmenu.layout import NearbyVia, rich_menu
-from moph_connect.richmenu.setup import menu_images, setup_rich_menus
 from moph_connect.settings import LINE_API_DEFAULT_BASE_URL, Settings, get_settings
+
+if TYPE_CHECKING:
+    from moph_connect.richmenu.layout import NearbyVia
+
+# Drawing (Pillow) and the LINE client (aiohttp) are imported inside the command, so that
+# other commands and `--help` start quickly.
 
 app = typer.Typer(help="The LINE channels: the rich menu.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def _channel(value: str) -> Environment:
     raise typer.BadParameter(f"must be one of {', '.join(ENVIRONMENTS)}", param_hint="--channel")
 
 
-def _nearby_via(value: str, settings: Settings) -> NearbyVia:
+def _nearby_via(value: str, settings: Settings) -> Literal["uri", "postback"]:
     if value == "uri":
         return "uri"
     if value == "postback":
@@ -52,6 +52,8 @@ def _nearby_via(value: str, settings: Settings) -> NearbyVia:
 
 
 def _english_followers(settings: Settings, channel: Environment) -> list[str]:
+    from moph_connect.patients.repository import PatientRepository
+
     database = open_database(settings)
     try:
         with database.transaction() as session:
@@ -81,10 +83,16 @@ def setup_richmenu(
 ) -> None:
     """Create the MOPH Connect rich menus (Thai default, English for English-speaking
     followers) on a LINE channel, replacing older MOPH Connect menus."""
+    from moph_connect.chatbot.line_api import LineApi, LineApiError
+    from moph_connect.messages import LANGS
+    from moph_connect.richmenu.image import FontMissing, find_thai_font
+    from moph_connect.richmenu.layout import rich_menu
+    from moph_connect.richmenu.setup import menu_images, setup_rich_menus
+
     settings = get_settings()
     configure_logging(settings)
     environment = _channel(channel)
-    via = _nearby_via(near_me, settings)
+    via: NearbyVia = _nearby_via(near_me, settings)
     console = Console(stderr=True)
     try:
         images = menu_images(find_thai_font(str(font) if font is not None else None))

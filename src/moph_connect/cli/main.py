@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from moph_connect.cli import db_commands, demo_commands, hospital_commands, service_commands
+from moph_connect.cli import (
+    db_commands,
+    demo_commands,
+    hospital_commands,
+    line_commands,
+    service_commands,
+)
 
 app = typer.Typer(
     name="moph-connect",
@@ -14,5 +20,6 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(hospital_commands.app, name="hospital")
+app.add_typer(line_commands.app, name="line")
 service_commands.register(app)
 app.command()(demo_commands.demo)

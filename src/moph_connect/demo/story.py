@@ -197,9 +197,9 @@ class _Story:
         if phone.tap(lambda a: _kind(a) == "ConsentAction"):
             self.say("She reads the privacy notice and accepts it.")
             seen = self.received(phone, seen)
-        self.say("She taps “book a hospital queue”.")
+        self.say("She types her hospital's name the way she says it: “รพ.ปทุมธานี”.")
         self.http.post(
-            f"{self.emulator}/control/users/{phone.user_id}/text", json={"text": "จองคิว"}
+            f"{self.emulator}/control/users/{phone.user_id}/text", json={"text": "รพ.ปทุมธานี"}
         )
         phone.wait_for(seen + 1)
         seen = self.received(phone, seen)

@@ -1,0 +1,78 @@
+"""Consent to the privacy notice, and "delete my data".
+
+Consent is explicit (a tap on "accept" naming the notice version she saw) and recorded
+with its time. Deleting is two taps: the question carries a fresh nonce, and only a
+"yes" naming that nonce, within `ChatbotConfig.erase_window`, erases.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from moph_connect import messages
+from moph_connect.chatbot import booking
+from moph_connect.chatbot.turn import Message, Turn
+from moph_connect.patients.erasure import ErasureRepository
+
+log = logging.getLogger(__name__)
+
+
+def notice(turn: Turn) -> list[Message]:
+    """The short notice (typed "privacy", or "accept" typed instead of tapped)."""
+    return [messages.privacy_notice(turn.lang, version=turn.config.notice_version)]
+
+
+def details(turn: Turn) -> list[Message]:
+    """The full notice; "accept" offered while she has not."""
+    return [
+        messages.privacy_details(
+            turn.lang, version=turn.config.notice_version, accepted=turn.consented
+        )
+    ]
+
+
+def accept(turn: Turn, version: str) -> list[Message]:
+    current = turn.config.notice_version
+    if version != current:
+        # A button from an older notice: she has not seen what she would accept.
+        return [messages.privacy_notice(turn.lang, version=current)]
+    if not turn.consented:
+        turn.patients.record_consent(turn.user, current, turn.now)
+    pending = turn.question("consent")
+    hospital = turn.hospitals.get(pending.token) if pending is not None else None
+    turn.forget_question()
+    if hospital is not None and hospital.active:
+        return [
+            messages.consent_recorded(turn.lang, booking_follows=True),
+            booking.link(turn, hospital),
+        ]
+    return [messages.consent_recorded(turn.lang)]
+
+
+def ask_erase(turn: Turn) -> list[Message]:
+    nonce = secrets.token_urlsafe(12)
+    turn.ask("erase_confirm", nonce)
+    return [messages.erase_question(nonce, turn.lang)]
+
+
+def confirm_erase(turn: Turn, nonce: str) -> list[Message]:
+    question = turn.question("erase_confirm")
+    lang = turn.lang  # forgotten with her data
+    if question is None or not secrets.compare_digest(question.token, nonce):
+        return [messages.erase_expired(lang)]
+    counts = ErasureRepository(turn.session).erase(
+        turn.user, turn.now, current_event_id=turn.event_id
+    )
+    log.info(
+        "erased a patient's data: %d appointment(s), %d registration(s)",
+        counts.appointments,
+        counts.registrations,
+    )
+    return [messages.erased(lang)]
+
+
+def cancel_erase(turn: Turn) -> list[Message]:
+    if turn.question("erase_confirm") is not None:
+        turn.forget_question()
+    return [messages.erase_kept(turn.lang)]

@@ -1,0 +1,56 @@
+"""Answers go out as outbox rows carrying the event's reply token (priority 0), so the
+dispatcher sends them like every other message: once, retried if LINE is briefly away,
+and pushed instead when the token has expired."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+from moph_connect.db.models import OutboxMessage
+from moph_connect.outbox.repository import OutboxRepository
+
+CHAT_PRIORITY: Final = 0
+MAX_MESSAGES_PER_REPLY: Final = 5  # LINE's limit
+
+
+def reply_dedup_key(environment: str, event_id: str) -> str:
+    return f"event:{environment}:{event_id}"
+
+
+def add_reply(
+    outbox: OutboxRepository,
+    *,
+    environment: str,
+    event_id: str,
+    line_user_id: str,
+    reply_token: str | None,
+    messages: Sequence[dict[str, Any]],
+    now: datetime,
+) -> None:
+    if not messages:
+        return
+    if len(messages) > MAX_MESSAGES_PER_REPLY:
+        raise ValueError(f"a reply carries at most {MAX_MESSAGES_PER_REPLY} messages")
+    outbox.add(
+        OutboxMessage(
+            environment=environment,
+            appointment_id=None,
+            line_user_id=line_user_id,
+            kind="chat",
+            priority=CHAT_PRIORITY,
+            dedup_key=reply_dedup_key(environment, event_id),
+            payload=orjson.dumps(list(messages)).decode("utf-8"),
+            reply_token=reply_token,
+            status="pending",
+            due_at=now,
+            available_at=now,
+            attempts=0,
+            retry_key=str(uuid.uuid4()),
+            created_at=now,
+        )
+    )
