@@ -93,7 +93,7 @@ class Phone:
         assert response.status_code == 200, response.text
 
     def webhook_event(
-        self, user_id: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+        self, user_id: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
     ) -> dict[str, Any]:
         """The first webhook event from `user_id` matching `predicate` (waiting for it)."""
         deadline = time.monotonic() + timeout
@@ -125,22 +125,21 @@ def phone(phone_server: Phone) -> Phone:
 
 @pytest.fixture
 def page(browser: Any, phone_server: Phone) -> Iterator[Any]:
-    """A fresh page that may load nothing but the emulator (the view works offline) and
-    must raise no script error or policy violation."""
+    """A fresh page that must load nothing but the emulator (the view works offline) and
+    raise no script error or policy violation."""
     context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
     page = context.new_page()
     problems: list[str] = []
     outside: list[str] = []
     local = urlsplit(phone_server.base_url).netloc
-
-    def route(route: Any) -> None:
-        if urlsplit(route.request.url).netloc == local:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", route)
+    # Only recorded, not intercepted: Playwright's sync API runs handlers only while the
+    # test is inside one of its calls, and an intercepted request would wait for that.
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if urlsplit(request.url).netloc != local else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "console",
