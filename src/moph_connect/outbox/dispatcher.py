@@ -97,6 +97,7 @@ class Dispatcher:
         self.config = config
         self.owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
         self._interval = 1.0 / config.rate_per_second
+        self._spacers: dict[str, _Spacer] = {}
         self._inflight = 0
         self._results: list[_Result] = []
         self._results_ready = asyncio.Event()
@@ -185,15 +186,25 @@ class Dispatcher:
             if verdict is not None and verdict.action != "send":
                 self._deliver_result(_Result(message, None, verdict))
                 return
-            delay = slot - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await self._pace(message.environment, slot)
             async with self._send_slots:
                 outcome = await self._send_one(message)
         except Exception as error:  # never lose track of a claimed row
             log.exception("sending message %s failed unexpectedly", message.id)
             outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
         self._deliver_result(_Result(message, outcome))
+
+    async def _pace(self, channel: str, slot: float) -> None:
+        """Wait for the message's booked slot (the rate shared by all workers), then pass
+        the channel's spacer (this process's own rate): slots that passed while this loop
+        was stalled (GC, CPU starvation) go out one interval apart, not as one burst."""
+        delay = slot - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        spacer = self._spacers.get(channel)
+        if spacer is None:
+            spacer = self._spacers[channel] = _Spacer(self._interval)
+        await spacer.wait()
 
     async def _send_one(self, message: ClaimedMessage) -> SendOutcome:
         fresh = self.clock.now() - message.created_at < REPLY_TOKEN_LIFETIME
@@ -260,7 +271,7 @@ class Dispatcher:
         sent: list[tuple[int, str | None]] = []
         retries: list[Retry] = []
         failures: list[Failure] = []
-        released: list[int] = []
+        released: list[Retry] = []
         rate_limited: set[str] = set()
         unauthorized: dict[str, str] = {}
         for result in results:
@@ -271,14 +282,14 @@ class Dispatcher:
                 if verdict.action == "drop":
                     failures.append(Failure(message.id, f"not sent: {verdict.reason}"))
                 else:  # hold: back to pending until it may go, the attempt not counted
-                    retries.append(Retry(message.id, verdict.hold_until or now, verdict.reason))
+                    released.append(Retry(message.id, verdict.hold_until or now, verdict.reason))
                 continue
             if outcome.delivered:
                 sent.append((message.id, outcome.request_id))
             elif outcome.status == "rejected":
                 failures.append(Failure(message.id, outcome.detail))
             elif outcome.status == "unauthorized":
-                released.append(message.id)
+                released.append(Retry(message.id, now, "LINE channel paused: token refused"))
                 unauthorized[message.environment] = outcome.detail
             elif message.attempts >= self.config.max_attempts:
                 failures.append(
@@ -297,7 +308,7 @@ class Dispatcher:
             outbox.mark_sent(self.owner, sent, now)
             outbox.mark_retry(self.owner, retries)
             outbox.mark_failed(self.owner, failures)
-            outbox.release(self.owner, released, now, "LINE channel paused: token refused")
+            outbox.release(self.owner, released)
             for channel in rate_limited:
                 RateLimitRepository(session).back_off(channel, time.time(), 1.0)
             for channel, detail in unauthorized.items():
@@ -316,6 +327,22 @@ class Dispatcher:
             log.warning(
                 "%d message(s) failed permanently, e.g. %s", len(failures), failures[0].error
             )
+
+
+class _Spacer:
+    """Lets callers through one at a time, in arrival order, `interval` seconds apart."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._next = 0.0
+        self._lock = asyncio.Lock()  # FIFO: waiters pass in the order they came
+
+    async def wait(self) -> None:
+        async with self._lock:
+            delay = self._next - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = max(time.time(), self._next) + self.interval
 
 
 async def _wait_any(*events: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109

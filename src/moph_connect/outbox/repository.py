@@ -127,7 +127,11 @@ class OutboxRepository:
             if remaining <= 0:
                 break
             conditions = [
-                outbox.c.status.in_(OPEN_STATUSES),
+                # Rendered as literals, as in the partial index's predicate: with bound
+                # parameters SQLite cannot prove the index applies and scans the outbox.
+                outbox.c.status.in_(
+                    bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)
+                ),
                 outbox.c.priority == priority,
                 outbox.c.available_at <= now,
             ]
@@ -206,17 +210,21 @@ class OutboxRepository:
             ],
         )
 
-    def release(self, owner: str, ids: Sequence[int], now: datetime, reason: str) -> None:
-        """Give rows back untouched (their channel is paused): the attempt does not count."""
+    def release(self, owner: str, releases: Sequence[Retry]) -> None:
+        """Give rows back unsent (channel paused, or held by the timing rules) until
+        `available_at`: no attempt was made, so none is counted."""
         self._guarded_update(
             owner,
             {
                 "status": "pending",
-                "available_at": now,
+                "available_at": bindparam("b_available_at"),
                 "attempts": outbox.c.attempts - 1,
-                "last_error": reason[:1000],
+                "last_error": bindparam("b_error"),
             },
-            [{"b_id": message_id} for message_id in ids],
+            [
+                {"b_id": r.id, "b_available_at": r.available_at, "b_error": r.error[:1000]}
+                for r in releases
+            ],
         )
 
     def mark_failed(self, owner: str, failures: Sequence[Failure]) -> None:
@@ -288,13 +296,14 @@ class ChannelStateRepository:
         return {row.channel: row.reason or "" for row in rows}
 
     def pause(self, channel: str, until: datetime | None, reason: str, now: datetime) -> None:
-        state = self.session.get(ChannelState, channel)
-        if state is None:
-            state = ChannelState(channel=channel, updated_at=now)
-            self.session.add(state)
-        state.paused_until = until
-        state.reason = reason[:1000]
-        state.updated_at = now
+        # An upsert: two workers refused by LINE at once must not collide on the insert.
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"paused_until": until, "reason": reason[:1000], "updated_at": now}
+        statement = insert(ChannelState).values(channel=channel, **values)
+        self.session.execute(
+            statement.on_conflict_do_update(index_elements=["channel"], set_=values)
+        )
 
     def all(self) -> Sequence[ChannelState]:
         return self.session.scalars(select(ChannelState)).all()
