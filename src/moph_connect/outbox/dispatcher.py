@@ -330,19 +330,25 @@ class Dispatcher:
 
 
 class _Spacer:
-    """Lets callers through one at a time, in arrival order, `interval` seconds apart."""
+    """Lets callers through one at a time, in arrival order, on a schedule `interval`
+    seconds apart. The schedule is kept (a late timer does not slow the rate); after a
+    stall longer than `catch_up` it restarts from now instead of bursting to catch up."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, catch_up: float = 0.02) -> None:
         self.interval = interval
+        self.catch_up = catch_up
         self._next = 0.0
         self._lock = asyncio.Lock()  # FIFO: waiters pass in the order they came
 
     async def wait(self) -> None:
         async with self._lock:
-            delay = self._next - time.time()
+            now = time.time()
+            if self._next < now - self.catch_up:
+                self._next = now
+            delay = self._next - now
             if delay > 0:
                 await asyncio.sleep(delay)
-            self._next = max(time.time(), self._next) + self.interval
+            self._next += self.interval
 
 
 async def _wait_any(*events: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109
