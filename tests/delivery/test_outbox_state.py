@@ -47,7 +47,8 @@ def sqlite_database(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]
 
 
 def test_claiming_due_rows_uses_the_claim_index_on_sqlite(sqlite_database: Database) -> None:
-    """BUG (performance): the claim binds the open statuses as parameters (`status IN (?,
+    """Regression (fixed):
+    the claim binds the open statuses as parameters (`status IN (?,
     ?)`), which SQLite cannot match against the partial index's `WHERE status IN
     ('pending', 'sending')`: each claim (three statements, one per priority) scans the whole
     outbox and sorts it. At 50,000 due rows one claim of 400 takes ~40 ms instead of ~12 ms,
@@ -95,7 +96,8 @@ def _wait_for_lock_waiter(database: Database, within: float = 10.0) -> None:
 
 
 def test_two_workers_can_pause_a_channel_at_once(database: Database) -> None:
-    """BUG (PostgreSQL): `ChannelStateRepository.pause` reads the channel's row and adds
+    """Regression (PostgreSQL, fixed):
+    `ChannelStateRepository.pause` reads the channel's row and adds
     one if absent. Two workers refused by LINE at the same moment, for a channel never
     paused before, both see no row; the second INSERT waits for the first to commit, then
     fails with a unique violation. That aborts the second worker's whole `_record`
@@ -135,7 +137,8 @@ def emulator() -> Iterator[EmulatorServer]:
 def test_a_message_held_for_the_night_does_not_spend_an_attempt(
     database: Database, emulator: EmulatorServer
 ) -> None:
-    """BUG: `Dispatcher._record` says of a message the timing rules hold back "back to
+    """Regression (fixed):
+    `Dispatcher._record` says of a message the timing rules hold back "back to
     pending until it may go, the attempt not counted", but records it with `mark_retry`,
     which keeps the attempt the claim added. A held message thus reaches `max_attempts`
     early, and shows attempts it never made."""

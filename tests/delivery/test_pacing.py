@@ -55,7 +55,8 @@ def busiest(instants: list[float], window: float) -> int:
 
 
 def test_a_stalled_dispatcher_does_not_burst_past_lines_rate(database: Database) -> None:
-    """BUG: send slots are booked when a batch is claimed, and a message whose slot has
+    """Regression (fixed):
+    send slots are booked when a batch is claimed, and a message whose slot has
     passed goes at once. When the worker's event loop stalls (a GC pause, a slow call, CPU
     starvation: on 2 cores the worker shares with the database and more), every slot that
     passed meanwhile fires together on resumption, on top of the slots booked for the next
