@@ -106,6 +106,7 @@ class Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._send_slots = asyncio.Semaphore(config.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held: set[int] = set()  # claimed and not yet recorded: leases to renew
         self.sent_count = 0
 
     # -- control ---------------------------------------------------------------------
@@ -118,11 +119,14 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         recorder = asyncio.create_task(self._record_loop(stop))
+        renewer = asyncio.create_task(self._renew_loop())
         try:
             await self._claim_loop(stop)
         finally:
             await self._finish_inflight()
             await recorder
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
             self._loop = None
 
     async def drain(self) -> int:
@@ -176,6 +180,7 @@ class Dispatcher:
 
     def _start(self, message: ClaimedMessage, slot: float) -> None:
         self._inflight += 1
+        self._held.add(message.id)
         task = asyncio.create_task(self._send(message, slot))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -239,6 +244,7 @@ class Dispatcher:
         except Exception:
             log.exception("recording %d outcomes failed; their leases will expire", len(results))
         self._inflight -= len(results)
+        self._held.difference_update(result.message.id for result in results)
         self._capacity_freed.set()
 
     async def _finish_inflight(self) -> None:
@@ -246,7 +252,23 @@ class Dispatcher:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._flush()
 
+    async def _renew_loop(self) -> None:
+        """Leases count from the claim; rows may wait longer than that for a slot or a slow
+        LINE. Renewing them keeps them ours, so they are not claimed and pushed again."""
+        while True:
+            await asyncio.sleep(self.config.lease_seconds / 3)
+            if self._held:
+                try:
+                    await asyncio.to_thread(self._renew, list(self._held))
+                except Exception:
+                    log.exception("renewing %d leases failed", len(self._held))
+
     # -- database steps (run in threads) ---------------------------------------------
+
+    def _renew(self, ids: list[int]) -> None:
+        until = self.clock.now() + timedelta(seconds=self.config.lease_seconds)
+        with self.database.transaction() as session:
+            OutboxRepository(session).renew(self.owner, ids, until)
 
     def _claim(self, now: datetime, limit: int) -> list[ClaimedMessage]:
         with self.database.transaction() as session:

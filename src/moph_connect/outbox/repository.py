@@ -171,6 +171,20 @@ class OutboxRepository:
             claimed.extend(ClaimedMessage(*row) for row in rows)  # type: ignore[arg-type]
         return claimed
 
+    def renew(self, owner: str, ids: Sequence[int], until: datetime) -> None:
+        """Extend the lease of rows this worker still holds (waiting for a send slot or a
+        slow LINE), so that no claim, its own included, takes them back meanwhile."""
+        if ids:
+            self.session.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id.in_(ids),
+                    outbox.c.lease_owner == owner,
+                    outbox.c.status == "sending",
+                )
+                .values(available_at=until)
+            )
+
     def _guarded_update(
         self, owner: str, values: dict[str, Any], params: list[dict[str, Any]]
     ) -> None:
