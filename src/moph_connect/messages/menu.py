@@ -17,6 +17,7 @@ from moph_connect.messages.postback import (
     EraseAction,
     HelpAction,
     NearbyAction,
+    PostbackAction,
     PrivacyAction,
     build,
 )
@@ -62,35 +63,34 @@ def menu_words(lang: Lang) -> MenuWords:
     return MENU_WORDS[lang]
 
 
+def _tap(label: str, action: PostbackAction) -> flex.JSON:
+    """A postback button that shows its label as her message, as a menu tap does."""
+    return flex.postback_action(label, build(action), display_text=label)
+
+
 def book_action(lang: Lang = "th") -> flex.JSON:
-    label = MENU_WORDS[lang].book
-    return flex.postback_action(label, build(BookAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].book, BookAction())
 
 
 def appointments_action(lang: Lang = "th") -> flex.JSON:
-    label = MENU_WORDS[lang].appointments
-    return flex.postback_action(label, build(AppointmentsAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].appointments, AppointmentsAction())
 
 
 def nearby_action(lang: Lang = "th") -> flex.JSON:
     """Ask us to ask for her location (a rich menu area, where LINE has no location action)."""
-    label = MENU_WORDS[lang].nearby
-    return flex.postback_action(label, build(NearbyAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].nearby, NearbyAction())
 
 
 def help_action(lang: Lang = "th") -> flex.JSON:
-    label = MENU_WORDS[lang].help
-    return flex.postback_action(label, build(HelpAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].help, HelpAction())
 
 
 def privacy_action(lang: Lang = "th") -> flex.JSON:
-    label = MENU_WORDS[lang].privacy
-    return flex.postback_action(label, build(PrivacyAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].privacy, PrivacyAction())
 
 
 def erase_action(lang: Lang = "th") -> flex.JSON:
-    label = MENU_WORDS[lang].erase
-    return flex.postback_action(label, build(EraseAction()), display_text=label)
+    return _tap(MENU_WORDS[lang].erase, EraseAction())
 
 
 def location_action(label: str) -> flex.JSON:
