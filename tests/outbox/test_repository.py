@@ -97,6 +97,21 @@ def test_expired_lease_is_taken_over_and_the_old_owner_cannot_record(database: D
         assert (row.status, row.line_request_id) == ("sent", "req-1")
 
 
+def test_a_batch_of_outcomes_records_each_row_its_own_request_id(database: Database) -> None:
+    add_messages(database, 5)
+    ids = claim(database, "w1", 5)
+    later = NOW + timedelta(seconds=3)
+    sent = [(ids[0], "req-a"), (ids[1], None), (ids[2], "req-c"), (ids[3], "req-d")]
+    with database.transaction() as session:
+        OutboxRepository(session).mark_sent("w1", sent, later)
+    with database.transaction() as session:
+        rows = {row.id: row for row in session.scalars(select(OutboxMessage))}
+    for message_id, request_id in sent:
+        row = rows[message_id]
+        assert (row.status, row.line_request_id, row.sent_at) == ("sent", request_id, later)
+    assert (rows[ids[4]].status, rows[ids[4]].sent_at) == ("sending", None)
+
+
 def test_rate_limit_slots_never_overlap_across_concurrent_workers(database: Database) -> None:
     interval = 1 / 2000
     reservations: list[tuple[float, int]] = []

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import MessageSender, SendOutcome
+from moph_connect.outbox.pacing import Lane
 from moph_connect.outbox.repository import (
     ChannelStateRepository,
     ClaimedMessage,
@@ -97,15 +98,18 @@ class Dispatcher:
         self.config = config
         self.owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
         self._interval = 1.0 / config.rate_per_second
-        self._spacers: dict[str, _Spacer] = {}
-        self._inflight = 0
+        self._lanes: dict[str, Lane[ClaimedMessage]] = {}
+        self._lane_runners: dict[str, asyncio.Task[None]] = {}
+        self._ready: asyncio.Queue[ClaimedMessage] = asyncio.Queue()
+        self._inflight = 0  # claimed and not yet recorded
+        self._unanswered = 0  # claimed and no outcome yet
+        self._all_answered = asyncio.Event()
         self._results: list[_Result] = []
         self._results_ready = asyncio.Event()
         self._capacity_freed = asyncio.Event()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._send_slots = asyncio.Semaphore(config.concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._workers: list[asyncio.Task[None]] = []
         self._held: set[int] = set()  # claimed and not yet recorded: leases to renew
         self.sent_count = 0
 
@@ -117,7 +121,7 @@ class Dispatcher:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._open()
         recorder = asyncio.create_task(self._record_loop(stop))
         renewer = asyncio.create_task(self._renew_loop())
         try:
@@ -127,21 +131,48 @@ class Dispatcher:
             await recorder
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
-            self._loop = None
+            await self._close()
 
     async def drain(self) -> int:
         """Send everything due now and record it; return how many went out. For tests,
         the demo and one-shot runs: no background loops, same code path."""
-        self._loop = asyncio.get_running_loop()
+        self._open()
         total = 0
-        while True:
-            claimed = await self._claim_and_start()
-            if not claimed:
-                break
-            await self._finish_inflight()
-            total += claimed
-        self._loop = None
+        try:
+            while True:
+                claimed = await self._claim_and_start()
+                if not claimed:
+                    break
+                await self._finish_inflight()
+                total += claimed
+        finally:
+            await self._close()
         return total
+
+    def _open(self) -> None:
+        """Start the senders on the running loop: `concurrency` coroutines, each taking
+        the next message the lanes release, so that at most that many pushes are open."""
+        self._loop = asyncio.get_running_loop()
+        # Made here, not in __init__: asyncio's queues and events belong to one loop, and
+        # tests and one-shot runs may use the same dispatcher from several.
+        self._ready = asyncio.Queue()
+        self._all_answered = asyncio.Event()
+        self._results_ready = asyncio.Event()
+        self._capacity_freed = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._workers = [
+            asyncio.create_task(self._sender_loop()) for _ in range(self.config.concurrency)
+        ]
+
+    async def _close(self) -> None:
+        workers = self._workers + list(self._lane_runners.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._workers = []
+        self._lanes.clear()
+        self._lane_runners.clear()
+        self._loop = None
 
     # -- the pipeline ----------------------------------------------------------------
 
@@ -169,47 +200,48 @@ class Dispatcher:
         )
         if not batch:
             return 0
+        self._inflight += len(batch)
+        self._unanswered += len(batch)
+        self._all_answered.clear()
         by_channel: dict[str, list[ClaimedMessage]] = defaultdict(list)
         for message in batch:
-            by_channel[message.environment].append(message)
+            self._held.add(message.id)
+            verdict = delivery_verdict(message, now)
+            if verdict is not None and verdict.action != "send":
+                self._answer(_Result(message, None, verdict))  # held back: no slot spent
+            else:
+                by_channel[message.environment].append(message)
         for channel, messages in by_channel.items():
-            first_slot = await asyncio.to_thread(self._reserve, channel, len(messages))
+            try:
+                first_slot = await asyncio.to_thread(self._reserve, channel, len(messages))
+            except Exception:
+                log.exception("booking send slots failed; giving %d rows back", len(messages))
+                retry_at = now + timedelta(seconds=1)
+                for message in messages:
+                    hold = Delivery("hold", "no send slot could be booked", retry_at)
+                    self._answer(_Result(message, None, hold))
+                continue
+            lane = self._lane(channel)
             for index, message in enumerate(messages):
-                self._start(message, first_slot + index * self._interval)
+                lane.add(first_slot + index * self._interval, message)
         return len(batch)
 
-    def _start(self, message: ClaimedMessage, slot: float) -> None:
-        self._inflight += 1
-        self._held.add(message.id)
-        task = asyncio.create_task(self._send(message, slot))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _lane(self, channel: str) -> Lane[ClaimedMessage]:
+        lane = self._lanes.get(channel)
+        if lane is None:
+            lane = self._lanes[channel] = Lane(self._interval, self._ready.put_nowait)
+            self._lane_runners[channel] = asyncio.create_task(lane.run())
+        return lane
 
-    async def _send(self, message: ClaimedMessage, slot: float) -> None:
-        try:
-            verdict = delivery_verdict(message, self.clock.now())
-            if verdict is not None and verdict.action != "send":
-                self._deliver_result(_Result(message, None, verdict))
-                return
-            await self._pace(message.environment, slot)
-            async with self._send_slots:
+    async def _sender_loop(self) -> None:
+        while True:
+            message = await self._ready.get()
+            try:
                 outcome = await self._send_one(message)
-        except Exception as error:  # never lose track of a claimed row
-            log.exception("sending message %s failed unexpectedly", message.id)
-            outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
-        self._deliver_result(_Result(message, outcome))
-
-    async def _pace(self, channel: str, slot: float) -> None:
-        """Wait for the message's booked slot (the rate shared by all workers), then pass
-        the channel's spacer (this process's own rate): slots that passed while this loop
-        was stalled (GC, CPU starvation) go out one interval apart, not as one burst."""
-        delay = slot - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        spacer = self._spacers.get(channel)
-        if spacer is None:
-            spacer = self._spacers[channel] = _Spacer(self._interval)
-        await spacer.wait()
+            except Exception as error:  # never lose track of a claimed row
+                log.exception("sending message %s failed unexpectedly", message.id)
+                outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
+            self._answer(_Result(message, outcome))
 
     async def _send_one(self, message: ClaimedMessage) -> SendOutcome:
         fresh = self.clock.now() - message.created_at < REPLY_TOKEN_LIFETIME
@@ -224,10 +256,13 @@ class Dispatcher:
             message.environment, message.line_user_id, message.payload, message.retry_key
         )
 
-    def _deliver_result(self, result: _Result) -> None:
+    def _answer(self, result: _Result) -> None:
         self._results.append(result)
         if len(self._results) >= self.config.batch_size // 2:
             self._results_ready.set()
+        self._unanswered -= 1
+        if self._unanswered == 0:
+            self._all_answered.set()
 
     async def _record_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set() or self._inflight:
@@ -248,8 +283,10 @@ class Dispatcher:
         self._capacity_freed.set()
 
     async def _finish_inflight(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until every claimed message has its outcome (sent at its slot), then
+        record what is left."""
+        while self._unanswered:
+            await self._all_answered.wait()
         await self._flush()
 
     async def _renew_loop(self) -> None:
@@ -349,28 +386,6 @@ class Dispatcher:
             log.warning(
                 "%d message(s) failed permanently, e.g. %s", len(failures), failures[0].error
             )
-
-
-class _Spacer:
-    """Lets callers through one at a time, in arrival order, on a schedule `interval`
-    seconds apart. The schedule is kept (a late timer does not slow the rate); after a
-    stall longer than `catch_up` it restarts from now instead of bursting to catch up."""
-
-    def __init__(self, interval: float, catch_up: float = 0.02) -> None:
-        self.interval = interval
-        self.catch_up = catch_up
-        self._next = 0.0
-        self._lock = asyncio.Lock()  # FIFO: waiters pass in the order they came
-
-    async def wait(self) -> None:
-        async with self._lock:
-            now = time.time()
-            if self._next < now - self.catch_up:
-                self._next = now
-            delay = self._next - now
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next += self.interval
 
 
 async def _wait_any(*events: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109
