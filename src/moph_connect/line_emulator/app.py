@@ -19,6 +19,7 @@ from starlette.responses import Response
 from moph_connect.line_emulator.config import EmulatorConfig
 from moph_connect.line_emulator.control import ControlApi, ControlError, control_error_handler
 from moph_connect.line_emulator.core import Emulator
+from moph_connect.line_emulator.fastpath import EmulatorApp
 from moph_connect.line_emulator.messaging import MessagingApi
 from moph_connect.line_emulator.phone import PhoneApi
 from moph_connect.line_emulator.responses import error_response
@@ -37,7 +38,7 @@ async def _webhook_spec_error(request: Request, exc: Exception) -> Response:
     return error_response(500, str(exc))
 
 
-def create_emulator_app(config: EmulatorConfig) -> Starlette:
+def create_emulator_app(config: EmulatorConfig) -> EmulatorApp:
     """A fresh emulator (own state) serving `config`; its `Emulator` is `app.state.emulator`.
 
     When mounted inside another app, run this app's lifespan from the parent's to share
@@ -56,9 +57,10 @@ def create_emulator_app(config: EmulatorConfig) -> Starlette:
         finally:
             await emulator.webhooks.close()
 
-    app = Starlette(
+    messaging = MessagingApi(emulator)
+    app = EmulatorApp(
         routes=[
-            *MessagingApi(emulator).routes(),
+            *messaging.routes(),
             *RichMenuApi(emulator).routes(),
             *ControlApi(emulator).routes(),
             *PhoneApi(emulator).routes(),
@@ -70,5 +72,6 @@ def create_emulator_app(config: EmulatorConfig) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.messaging = messaging
     app.state.emulator = emulator
     return app

@@ -27,7 +27,10 @@ class Emulator:
 
     def authenticate(self, request: Request) -> EmulatorChannel | None:
         """The channel whose access token is in `Authorization: Bearer ...`, if any."""
-        header = request.headers.get("authorization")
+        return self.channel_for_authorization(request.headers.get("authorization"))
+
+    def channel_for_authorization(self, header: str | None) -> EmulatorChannel | None:
+        """The channel an `Authorization` header value names, if any."""
         if header is None:
             return None
         scheme, _, token = header.partition(" ")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import os
+import random
 import re
 import secrets
 import time
@@ -29,11 +29,18 @@ def new_message_id() -> str:
     return str(next(_message_ids))
 
 
+# Request IDs need to be unique, not unguessable: `random`'s Mersenne Twister (seeded from
+# os.urandom, reseeded after a fork) spares a getrandom() system call per push.
+_request_id_bits = random.getrandbits
+# Version 4 (bits 76-79 = 0100) and the RFC 4122 variant (bits 62-63 = 10).
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)
+
+
 def new_request_id() -> str:
-    """A random (version 4) UUID string; formatted by hand, at a third of `uuid4()`'s cost."""
-    h = os.urandom(16).hex()
-    variant = "89ab"[int(h[16], 16) & 3]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+    """A random (version 4) UUID string; formatted by hand, at under half `uuid4()`'s cost."""
+    h = "%032x" % (_request_id_bits(128) & _UUID4_CLEAR | _UUID4_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_reply_token() -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from starlette.requests import Request
@@ -21,7 +22,7 @@ from moph_connect.line_emulator.ids import (
     new_quote_token,
     new_request_id,
 )
-from moph_connect.line_emulator.responses import error_response, json_response
+from moph_connect.line_emulator.responses import error_body, error_response, json_response
 from moph_connect.line_emulator.state import AcceptedRequest, Fault, User, Via
 from moph_connect.line_emulator.validation import ErrorDetail
 
@@ -61,18 +62,65 @@ async def _until_disconnected(receive: Receive) -> None:
         pass
 
 
-async def _hold(request: Request, seconds: float) -> None:
+async def hold(read_body: Callable[[], Awaitable[bytes]], receive: Receive, seconds: float) -> None:
     """Keep a request unanswered for `seconds`, or until its client hangs up.
 
     The client is expected to time out first; stopping then means a held request costs
     nothing and does not keep the server from shutting down.
     """
-    await request.body()  # once drained, the next ASGI message can only be a disconnect
-    watcher = asyncio.create_task(_until_disconnected(request.receive))
+    await read_body()  # once drained, the next ASGI message can only be a disconnect
+    watcher = asyncio.create_task(_until_disconnected(receive))
     try:
         await asyncio.wait({watcher}, timeout=seconds)
     finally:
         watcher.cancel()
+
+
+class Answer(NamedTuple):
+    """A send endpoint's response, before it becomes a Starlette or a raw ASGI one."""
+
+    status: int
+    body: bytes  # JSON
+    headers: dict[str, str]
+
+
+def _error(
+    status: int,
+    message: str,
+    headers: dict[str, str],
+    details: list[ErrorDetail] | None = None,
+    **extra: Any,
+) -> Answer:
+    return Answer(status, error_body(message, details, **extra), headers)
+
+
+class Exchange(Protocol):
+    """What a send endpoint needs of its request: served by Starlette's `Request` for
+    routed requests and by the raw ASGI fast path (`fastpath.py`) for the hot ones."""
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (`name` in lower case), if present."""
+        ...
+
+    async def body(self) -> bytes: ...
+
+    async def hold(self, seconds: float) -> None: ...
+
+
+class _RequestExchange:
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def header(self, name: str) -> str | None:
+        return self._request.headers.get(name)
+
+    async def body(self) -> bytes:
+        return await self._request.body()
+
+    async def hold(self, seconds: float) -> None:
+        await hold(self._request.body, self._request.receive, seconds)
 
 
 class MessagingApi:
@@ -89,13 +137,19 @@ class MessagingApi:
         ]
 
     async def push(self, request: Request) -> Response:
-        return await self._send(request, "push")
+        return await self._routed(request, "push")
 
     async def reply(self, request: Request) -> Response:
-        return await self._send(request, "reply")
+        return await self._routed(request, "reply")
 
     async def multicast(self, request: Request) -> Response:
-        return await self._send(request, "multicast")
+        return await self._routed(request, "multicast")
+
+    async def _routed(self, request: Request, via: Via) -> Response:
+        answer = await self.send(_RequestExchange(request), via)
+        return Response(
+            answer.body, answer.status, headers=answer.headers, media_type="application/json"
+        )
 
     async def profile(self, request: Request) -> Response:
         headers = {"x-line-request-id": new_request_id()}
@@ -113,13 +167,14 @@ class MessagingApi:
             body["language"] = user.language
         return json_response(body, headers=headers)
 
-    async def _send(self, request: Request, via: Via) -> Response:
+    async def send(self, exchange: Exchange, via: Via) -> Answer:
+        """Push, reply or multicast, whichever way the request came in."""
         request_id = new_request_id()
         headers = {"x-line-request-id": request_id}
-        channel = self._emulator.authenticate(request)
+        channel = self._emulator.channel_for_authorization(exchange.header("authorization"))
         if channel is None:
             self._state.unauthorized += 1
-            return error_response(401, AUTH_FAILED, headers=headers)
+            return _error(401, AUTH_FAILED, headers)
         stats = self._state.stats[channel.name]
         stats.requests += 1
         # Order as at LINE's front door: who is asking, is the platform up, are they
@@ -127,38 +182,37 @@ class MessagingApi:
         fault = self._state.take_fault(channel.name)
         if fault is not None:
             stats.faults_injected += 1
-            return await self._fault(request, fault, headers)
+            return await self._fault(exchange, fault, headers)
         if not self._state.allow_request(channel.name):
             stats.rate_limited += 1
-            return error_response(429, RATE_LIMITED, headers=headers)
-        response = await self._accept(request, channel, via, request_id)
-        if response.status_code == 400:
+            return _error(429, RATE_LIMITED, headers)
+        answer = await self._accept(exchange, channel, via, headers)
+        if answer.status == 400:
             stats.bad_requests += 1
-        elif response.status_code == 409:
+        elif answer.status == 409:
             stats.conflicts += 1
-        return response
+        return answer
 
-    async def _fault(self, request: Request, fault: Fault, headers: dict[str, str]) -> Response:
+    async def _fault(self, exchange: Exchange, fault: Fault, headers: dict[str, str]) -> Answer:
         if fault.kind == "429":
-            return error_response(429, RATE_LIMITED, headers=headers)
+            return _error(429, RATE_LIMITED, headers)
         if fault.kind == "timeout":
-            await _hold(request, fault.timeout_seconds)
-        return error_response(500, SERVER_ERROR, headers=headers)
+            await exchange.hold(fault.timeout_seconds)
+        return _error(500, SERVER_ERROR, headers)
 
     async def _accept(
-        self, request: Request, channel: EmulatorChannel, via: Via, request_id: str
-    ) -> Response:
-        headers = {"x-line-request-id": request_id}
+        self, exchange: Exchange, channel: EmulatorChannel, via: Via, headers: dict[str, str]
+    ) -> Answer:
         # The last await: from here to the response nothing yields to the event loop, so
         # no request with the same retry key (or reply token) can slip in between our
         # check and our record of it, and deliver twice.
-        raw = await request.body()
+        raw = await exchange.body()
         # Reply has no retry key at LINE (a reply token is single-use already).
-        retry_key = None if via == "reply" else request.headers.get("x-line-retry-key")
+        retry_key = None if via == "reply" else exchange.header("x-line-retry-key")
         if retry_key is not None:
             if not is_uuid(retry_key):
                 detail = ErrorDetail("must be a UUID", "X-Line-Retry-Key")
-                return error_response(400, "The retry key is invalid", [detail], headers)
+                return _error(400, "The retry key is invalid", headers, [detail])
             accepted = self._state.accepted_request(channel.name, retry_key)
             if accepted is not None:
                 return self._conflict(accepted, headers)
@@ -167,59 +221,63 @@ class MessagingApi:
             payload = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             detail = ErrorDetail(f"The request body could not be parsed as JSON: {exc}")
-            return error_response(400, "The request body has 1 error(s)", [detail], headers)
+            return _error(400, "The request body has 1 error(s)", headers, [detail])
         details = self._emulator.validator.check(_SCHEMAS[via], payload)
         if details:
-            message = f"The request body has {len(details)} error(s)"
-            return error_response(400, message, details, headers)
+            return _error(400, f"The request body has {len(details)} error(s)", headers, details)
 
         recipients = self._recipients(channel, via, payload, headers)
-        if isinstance(recipients, Response):
+        if isinstance(recipients, Answer):
             return recipients
 
         messages: list[dict[str, Any]] = payload["messages"]
-        sent = None if via == "multicast" else [_sent_message(m) for m in messages]
+        request_id = headers["x-line-request-id"]
         self._state.deliver(recipients, messages, via, request_id, retry_key)
         self._state.stats[channel.name].accepted += 1
+        if via == "multicast":
+            body, sent = b"{}", None
+        else:
+            # Serialised once, for the answer and for a later 409 with the same retry key.
+            sent = orjson.dumps([_sent_message(m) for m in messages])
+            body = b'{"sentMessages":' + sent + b"}"
         if retry_key is not None:
-            accepted = AcceptedRequest(request_id, None if sent is None else orjson.dumps(sent))
-            self._state.accept_retry_key(channel.name, retry_key, accepted)
-        return json_response({} if sent is None else {"sentMessages": sent}, headers=headers)
+            self._state.accept_retry_key(channel.name, retry_key, AcceptedRequest(request_id, sent))
+        return Answer(200, body, headers)
 
-    def _conflict(self, accepted: AcceptedRequest, headers: dict[str, str]) -> Response:
+    def _conflict(self, accepted: AcceptedRequest, headers: dict[str, str]) -> Answer:
         # LINE names the first request and, for push, repeats what it sent.
         extra: dict[str, Any] = {}
         if accepted.sent_messages is not None:
             extra["sentMessages"] = orjson.Fragment(accepted.sent_messages)
         headers = headers | {"x-line-accepted-request-id": accepted.request_id}
-        return error_response(409, RETRY_KEY_ACCEPTED, headers=headers, **extra)
+        return _error(409, RETRY_KEY_ACCEPTED, headers, **extra)
 
     def _recipients(
         self, channel: EmulatorChannel, via: Via, payload: dict[str, Any], headers: dict[str, str]
-    ) -> list[User] | Response:
+    ) -> list[User] | Answer:
         if via == "reply":
             user = self._state.redeem_reply_token(channel.name, payload["replyToken"])
             if user is None:
-                return error_response(400, INVALID_REPLY_TOKEN, headers=headers)
+                return _error(400, INVALID_REPLY_TOKEN, headers)
             return [user]
         if via == "push":
             to: str = payload["to"]
             if RECIPIENT_ID_PATTERN.fullmatch(to) is None:
-                return error_response(400, _invalid_property("to"), headers=headers)
+                return _error(400, _invalid_property("to"), headers)
             user = self._state.channel_user(channel.name, to)
             if user is None:
                 # A well-formed ID that never added this account (or a group we lack).
                 detail = ErrorDetail("The user hasn't added the LINE Official Account", "to")
-                return error_response(400, SEND_FAILED, [detail], headers)
+                return _error(400, SEND_FAILED, headers, [detail])
             return [user]
         return self._multicast_recipients(channel, payload["to"], headers)
 
     def _multicast_recipients(
         self, channel: EmulatorChannel, ids: list[str], headers: dict[str, str]
-    ) -> list[User] | Response:
+    ) -> list[User] | Answer:
         for index, user_id in enumerate(ids):
             if USER_ID_PATTERN.fullmatch(user_id) is None:
-                return error_response(400, _invalid_property(f"to[{index}]"), headers=headers)
+                return _error(400, _invalid_property(f"to[{index}]"), headers)
         # Multicast skips IDs it cannot reach instead of failing the whole request; a
         # repeated ID gets the messages once.
         users = (self._state.channel_user(channel.name, uid) for uid in dict.fromkeys(ids))

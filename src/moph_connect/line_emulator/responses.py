@@ -19,6 +19,15 @@ def json_response(
     )
 
 
+def error_body(message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> bytes:
+    """LINE's `ErrorResponse`, serialised: `details` appears only when there are some."""
+    body: dict[str, Any] = {"message": message}
+    if details:
+        body["details"] = [detail.to_json() for detail in details]
+    body.update(extra)
+    return orjson.dumps(body)
+
+
 def error_response(
     status: int,
     message: str,
@@ -26,9 +35,10 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """LINE's `ErrorResponse`: `details` appears only when there are some."""
-    body: dict[str, Any] = {"message": message}
-    if details:
-        body["details"] = [detail.to_json() for detail in details]
-    body.update(extra)
-    return json_response(body, status, headers)
+    """LINE's `ErrorResponse` as a response."""
+    return Response(
+        error_body(message, details, **extra),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )

@@ -173,13 +173,16 @@ def _length_classes(mins: list[int], maxes: list[int]) -> list[_Token]:
 def _encoder(
     literals: frozenset[str], classes: list[_Token], patterns: tuple[re.Pattern[str], ...]
 ) -> Encoder:
-    # A value is encoded as: a literal string itself; or a token (never equal to a string
-    # or a number) announcing its kind, then its payload. Objects and arrays announce
-    # their size, so a token sequence decodes one way only: equal sequences, equal shapes.
-    # Exact `type()` checks keep bool apart from int (True == 1 in Python).
+    # A value is encoded as: a literal string itself; or a token (never equal to a string,
+    # a number or a tuple) announcing its kind, then its payload. An object announces the
+    # tuple of its keys, an array its length, so a token sequence decodes one way only:
+    # equal sequences, equal shapes. Exact `type()` checks keep bool apart from int
+    # (True == 1 in Python).
+    # This runs for every push (~100 strings in a Flex card): string members are encoded
+    # inline in the container loop, sparing a call per leaf, and keys go in as one tuple.
     last = len(classes) - 1
 
-    def encode(value: Any, out: list[Any]) -> None:
+    def scalar(value: Any, out: list[Any]) -> None:
         kind = type(value)
         if kind is str:
             if value in literals:
@@ -189,15 +192,6 @@ def _encoder(
             out.append(classes[length if length < last else last])
             if patterns:
                 out.append(tuple(p.search(value) is not None for p in patterns))
-        elif kind is dict:
-            out += (_OBJ, len(value))
-            for key, item in value.items():
-                out.append(key)
-                encode(item, out)
-        elif kind is list:
-            out += (_ARR, len(value))
-            for item in value:
-                encode(item, out)
         elif kind is int:
             out += (_INT, value)
         elif kind is float:
@@ -208,6 +202,31 @@ def _encoder(
             out.append(_NULL)
         else:  # not a JSON value: never cacheable
             raise TypeError(f"not a JSON value: {kind.__name__}")
+
+    def encode(value: Any, out: list[Any]) -> None:
+        kind = type(value)
+        if kind is dict:
+            out += (_OBJ, tuple(value))
+            members = value.values()
+        elif kind is list:
+            out += (_ARR, len(value))
+            members = value
+        else:
+            scalar(value, out)
+            return
+        append = out.append
+        for item in members:
+            kind = type(item)
+            if kind is str and not patterns:
+                if item in literals:
+                    append(item)
+                else:
+                    length = len(item)
+                    append(classes[length if length < last else last])
+            elif kind is dict or kind is list:
+                encode(item, out)
+            else:
+                scalar(item, out)
 
     return encode
 
