@@ -4,8 +4,8 @@ A pipeline in one event loop:
 
     claim (DB, lease) → reserve send slots (DB, shared GCRA) → send (HTTP) → record (DB)
 
-The claimer keeps at most `2 × batch` messages in flight, so a queue card planned during a
-million-reminder burst waits behind at most that many already-claimed reminders (a
+The claimer keeps at most `2 × batch` claimed messages waiting to be sent, so a queue card
+planned during a million-reminder burst waits behind at most that many already-claimed reminders (a
 fraction of a second at 2,000/s), never behind the burst itself. Database calls run in
 worker threads so that sends keep flowing while a batch is claimed or recorded. Sends
 happen outside any transaction; a worker that dies leaves leased rows that another takes
@@ -98,6 +98,7 @@ class Dispatcher:
         self.config = config
         self.owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
         self._interval = 1.0 / config.rate_per_second
+        self._refill_at = 2 * config.batch_size - config.batch_size // 4
         self._lanes: dict[str, Lane[ClaimedMessage]] = {}
         self._lane_runners: dict[str, asyncio.Task[None]] = {}
         self._ready: asyncio.Queue[ClaimedMessage] = asyncio.Queue()
@@ -177,14 +178,18 @@ class Dispatcher:
     # -- the pipeline ----------------------------------------------------------------
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
-        high_water = 2 * self.config.batch_size
+        # Claiming is paced by what still waits to be sent (at most two batches, so an
+        # urgent message claimed next waits behind no more than that), not by what is
+        # sent but not yet recorded: recording runs beside sending and must not starve it.
+        # Unrecorded rows are bounded too, in case recording falls behind.
+        batch = self.config.batch_size
         while not stop.is_set():
-            if self._inflight >= high_water - self.config.batch_size // 4:
+            if self._unanswered >= self._refill_at or self._inflight >= 4 * batch:
                 self._capacity_freed.clear()
                 await _wait_any(stop, self._capacity_freed, timeout=self.config.poll_seconds)
                 continue
             try:
-                claimed = await self._claim_and_start(high_water - self._inflight)
+                claimed = await self._claim_and_start(2 * batch - self._unanswered)
             except Exception:
                 log.exception("claiming due messages failed; trying again")
                 await _wait_any(stop, timeout=1.0)
@@ -263,6 +268,8 @@ class Dispatcher:
         self._unanswered -= 1
         if self._unanswered == 0:
             self._all_answered.set()
+        if self._unanswered == self._refill_at - 1:
+            self._capacity_freed.set()
 
     async def _record_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set() or self._inflight:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Table, and_, bindparam, func, select, update
+from sqlalchemy import BigInteger, String, Table, and_, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Grouping
 
 from moph_connect.db.models import ChannelState, OutboxMessage, RateLimit
 
@@ -206,25 +207,27 @@ class OutboxRepository:
 
     def mark_sent(self, owner: str, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
         if sent and self.session.get_bind().dialect.name == "postgresql":
-            # The hot path of a burst: one statement joining two arrays costs PostgreSQL
-            # and the worker about a third of what one UPDATE per row does, even pipelined.
-            ids, request_ids = zip(*sent, strict=True)
-            rows = (
-                func.unnest(
-                    bindparam("ids", list(ids), type_=ARRAY(BigInteger)),
-                    bindparam("request_ids", list(request_ids), type_=ARRAY(String)),
-                )
-                .table_valued("id", "request_id")
-                .render_derived(name="sent_rows")
+            # The hot path of a burst: one statement for the batch costs the worker a
+            # fraction of one UPDATE per row, even pipelined. Rows are found by primary
+            # key (`id = ANY(…)`), not by joining an unnest(): with the few `sending` rows
+            # that statistics usually show, the planner drove such a join from an index on
+            # `status` and compared every pair (400 × 800 comparisons per batch, 40 ms).
+            ids = bindparam("ids", [message_id for message_id, _ in sent], type_=ARRAY(BigInteger))
+            request_ids = bindparam(
+                "request_ids", [request_id for _, request_id in sent], type_=ARRAY(String)
             )
             self.session.execute(
                 update(outbox)
                 .where(
-                    outbox.c.id == rows.c.id,
+                    outbox.c.id == any_(ids),
                     outbox.c.lease_owner == owner,
                     outbox.c.status == "sending",
                 )
-                .values(status="sent", sent_at=now, line_request_id=rows.c.request_id)
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    line_request_id=Grouping(request_ids)[func.array_position(ids, outbox.c.id)],
+                )
             )
             return
         self._guarded_update(
