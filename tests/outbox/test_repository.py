@@ -12,7 +12,12 @@ from sqlalchemy import select
 
 from moph_connect.db.models import OutboxMessage
 from moph_connect.db.uow import Database
-from moph_connect.outbox.repository import OutboxRepository, RateLimitRepository, Retry
+from moph_connect.outbox.repository import (
+    ChannelStateRepository,
+    OutboxRepository,
+    RateLimitRepository,
+    Retry,
+)
 
 NOW = datetime(2026, 4, 30, 2, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -110,6 +115,14 @@ def test_a_batch_of_outcomes_records_each_row_its_own_request_id(database: Datab
         row = rows[message_id]
         assert (row.status, row.line_request_id, row.sent_at) == ("sent", request_id, later)
     assert (rows[ids[4]].status, rows[ids[4]].sent_at) == ("sending", None)
+
+
+def test_a_paused_channel_is_skipped_until_its_pause_ends(database: Database) -> None:
+    add_messages(database, 2)
+    with database.transaction() as session:
+        ChannelStateRepository(session).pause("production", NOW + LEASE, "401", NOW)
+    assert claim(database, "w1", 10) == []
+    assert len(claim(database, "w1", 10, NOW + LEASE + timedelta(seconds=1))) == 2
 
 
 def test_rate_limit_slots_never_overlap_across_concurrent_workers(database: Database) -> None:

@@ -16,10 +16,12 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def open_database(settings: Settings | None = None, *, migrate: bool = True) -> Database:
+def open_database(
+    settings: Settings | None = None, *, migrate: bool = True, pre_ping: bool = True
+) -> Database:
     settings = settings or get_settings()
     if migrate:
         from moph_connect.db.migrate import upgrade  # alembic is slow to import
 
         upgrade(settings.database_url)
-    return Database(make_engine(settings.database_url))
+    return Database(make_engine(settings.database_url, pre_ping=pre_ping))

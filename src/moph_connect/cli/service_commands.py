@@ -75,7 +75,9 @@ def worker() -> None:
     configure_logging(settings)
     if is_sqlite(settings.database_url):
         log.warning("SQLite allows a single writer: run one worker, or use PostgreSQL")
-    database = open_database(settings)
+    # No pre-ping: a claim or record on a dead connection fails, is logged and retried,
+    # and the pool reconnects; a round trip saved on every transaction of a burst.
+    database = open_database(settings, pre_ping=False)
     try:
         run_worker(settings, database, SystemClock())
     finally:

@@ -40,7 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engine:
+    """`pre_ping` (PostgreSQL) tests each connection taken from the pool with a round trip,
+    so that a request after a database restart does not fail on a dead connection. A
+    process that retries on its own (the dispatcher) can spare that round trip."""
     url = normalise_url(url)
     if is_sqlite(url):
         _ensure_sqlite_directory(url)
@@ -60,4 +63,4 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=pre_ping)

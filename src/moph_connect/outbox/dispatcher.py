@@ -316,13 +316,8 @@ class Dispatcher:
 
     def _claim(self, now: datetime, limit: int) -> list[ClaimedMessage]:
         with self.database.transaction() as session:
-            paused = ChannelStateRepository(session).paused(now)
             return OutboxRepository(session).claim(
-                self.owner,
-                now,
-                timedelta(seconds=self.config.lease_seconds),
-                limit,
-                skip_environments=tuple(paused),
+                self.owner, now, timedelta(seconds=self.config.lease_seconds), limit
             )
 
     def _reserve(self, channel: str, count: int) -> float:

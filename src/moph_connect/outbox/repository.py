@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Table, and_, any_, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +35,7 @@ from sqlalchemy.sql.elements import Grouping
 from moph_connect.db.models import ChannelState, OutboxMessage, RateLimit
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
 
 OPEN_STATUSES = ("pending", "sending")
@@ -120,9 +132,13 @@ class OutboxRepository:
         now: datetime,
         lease: timedelta,
         limit: int,
-        skip_environments: Sequence[str] = (),
     ) -> list[ClaimedMessage]:
-        """Lease up to `limit` due rows, most urgent priority first."""
+        """Lease up to `limit` due rows, most urgent priority first, skipping channels
+        that are paused (LINE refused their token) until `paused_until`."""
+        channel_paused = exists().where(
+            channel_states.c.channel == outbox.c.environment,
+            channel_states.c.paused_until > now,
+        )
         claimed: list[ClaimedMessage] = []
         for priority in PRIORITIES:
             remaining = limit - len(claimed)
@@ -137,8 +153,8 @@ class OutboxRepository:
                 outbox.c.priority == priority,
                 outbox.c.available_at <= now,
             ]
-            if skip_environments:
-                conditions.append(outbox.c.environment.not_in(skip_environments))
+            # In the claim itself rather than a query before it: one round trip less.
+            conditions.append(~channel_paused)
             due = (
                 select(outbox.c.id)
                 .where(*conditions)
@@ -306,13 +322,16 @@ class RateLimitRepository:
         Slot i is then `first + i * interval`. Reservations never start before `now`, so an
         idle channel does not bank credit for a later burst.
         """
-        self._ensure(channel)
-        tat: float = self.session.execute(
+        statement = (
             update(rate_limits)
             .where(rate_limits.c.channel == channel)
             .values(tat=self._greatest(rate_limits.c.tat, now) + count * interval)
             .returning(rate_limits.c.tat)
-        ).scalar_one()
+        )
+        tat: float | None = self.session.execute(statement).scalar_one_or_none()
+        if tat is None:  # the channel's first booking: create its row, then book
+            self._ensure(channel)
+            tat = self.session.execute(statement).scalar_one()
         return float(tat) - count * interval
 
     def back_off(self, channel: str, now: float, seconds: float) -> None:
