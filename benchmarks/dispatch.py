@@ -10,7 +10,10 @@ emulator users; the emulator runs as its own process (`moph-connect line-emulato
 
 * limited:   emulator at LINE's 2,000 push/s, worker paced at 2,000/s (target: >= 1,900/s,
              no 429s);
-* unlimited: emulator without a limit, worker paced at 100,000/s (target: >= 4,000/s).
+* unlimited: emulator without a limit, worker paced at 100,000/s (target: >= 4,000/s);
+* unlimited-sink (only when asked for): as unlimited, but LINE is `benchmarks/line_sink.py`,
+             which answers pushes and counts them and nothing else: the worker's own rate
+             when LINE's side does not share the benchmark's two cores.
 
 Measured: the send rate (deliveries between the first and the last one the emulator saw,
 over that time), the drain time (worker start until every row is recorded as sent), the
@@ -82,11 +85,20 @@ class Scenario:
     name: str
     emulator_limit: float  # 0: unlimited
     worker_rate: float
+    # "emulator": `moph-connect line-emulator`; "sink": `benchmarks/line_sink.py`, a LINE
+    # stand-in that only counts, so that the worker has the machine to itself as it would
+    # with LINE on LINE's machines (the "receiver" CPU columns then are the sink's).
+    receiver: str = "emulator"
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
 
 
 SCENARIOS = {
     "limited": Scenario("limited", LIMITED_RATE, LIMITED_RATE),
     "unlimited": Scenario("unlimited", 0.0, UNLIMITED_WORKER_RATE),
+    "unlimited-sink": Scenario("unlimited-sink", 0.0, UNLIMITED_WORKER_RATE, receiver="sink"),
 }
 
 
@@ -203,7 +215,11 @@ def wait_quiet(max_background: float, wait_idle: float) -> float:
         time.sleep(4.0)
 
 
-def emulator_process(port: int, limit: float, log_path: Path) -> ManagedProcess:
+def emulator_process(port: int, scenario: Scenario, log_path: Path) -> ManagedProcess:
+    if scenario.receiver == "sink":
+        sink = [sys.executable, str(ROOT / "benchmarks" / "line_sink.py"), "--port", str(port)]
+        return ManagedProcess(sink, service_env({}), log_path)
+    limit = scenario.emulator_limit
     # Webhooks (the follow events of the users we create) go to a port nobody listens on.
     args = [
         *cli_command(),
@@ -367,7 +383,7 @@ class Run:
         log = self.workdir / f"emulator-{self.tag}.log"
         try:
             with (
-                emulator_process(port, self.scenario.emulator_limit, log) as emulator,
+                emulator_process(port, self.scenario, log) as emulator,
                 EmulatorControl(base_url) as control,
             ):
                 wait_healthy(base_url, emulator)
@@ -478,7 +494,8 @@ def report(result: RunResult) -> None:
         f"  {result.scenario}: {result.rate:,.0f}/s over {result.send_seconds:.1f} s (drained "
         f"{result.drain_seconds:.1f} s after the worker started); 429s={result.rate_limited} "
         f"409s={result.conflicts}; worker peak RSS {result.worker_peak_rss_mb:.0f} MB; CPU per "
-        f"message: worker {result.worker_cpu_us:.0f} µs, emulator {result.emulator_cpu_us:.0f} "
+        f"message: worker {result.worker_cpu_us:.0f} µs, "
+        f"{SCENARIOS[result.scenario].receiver} {result.emulator_cpu_us:.0f} "
         f"µs, PostgreSQL {result.postgres_cpu_us:.0f} µs; {result.busy_cores:.2f} cores busy, "
         f"{result.background_during:.2f} of them outside the benchmark"
     )
@@ -535,10 +552,11 @@ def summarise(options: Options, results: list[RunResult]) -> dict[str, Any]:
     def median(values: list[float], digits: int = 0) -> float:
         return round(statistics.median(values), digits)
 
-    for name in SCENARIOS:
-        runs = [r for r in results if r.scenario == name]
+    for scenario in SCENARIOS.values():
+        runs = [r for r in results if r.scenario == scenario.name]
         if not runs:
             continue
+        name = scenario.key
         figures[f"{name}_rate"] = round(median([r.rate for r in runs]))
         figures[f"{name}_rates"] = [round(r.rate) for r in runs]
         figures[f"{name}_429"] = max(r.rate_limited for r in runs)
