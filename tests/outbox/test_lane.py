@@ -4,6 +4,7 @@ under the test's control; no event loop needed for `release_due`)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -109,3 +110,31 @@ def test_run_releases_in_real_time() -> None:
     elapsed = asyncio.run(scenario())
     assert released == [str(index) for index in range(20)]
     assert elapsed >= 19 * 0.005  # never faster than the interval allows
+
+
+def test_run_wakes_once_per_tick_and_releases_what_is_due_by_then() -> None:
+    """40 items 1 ms apart with a 20 ms tick: a handful of wake-ups, not 40, and never an
+    item before it is due."""
+    released_at: list[float] = []
+
+    async def scenario() -> float:
+        done = asyncio.Event()
+
+        def release(_: int) -> None:
+            released_at.append(time.monotonic())
+            if len(released_at) == 40:
+                done.set()
+
+        lane: Lane[int] = Lane(0.001, release, tick=0.02)
+        runner = asyncio.create_task(lane.run())
+        start = time.monotonic()
+        for index in range(40):
+            lane.add(time.time(), index)
+        await asyncio.wait_for(done.wait(), 5)
+        runner.cancel()
+        return start
+
+    start = asyncio.run(scenario())
+    wake_ups = 1 + sum(1 for a, b in itertools.pairwise(released_at) if b - a > 0.005)
+    assert wake_ups <= 6
+    assert released_at[-1] - start >= 0.039  # the last was due 39 ms after the first

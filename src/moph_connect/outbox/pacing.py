@@ -9,7 +9,10 @@ that LINE would refuse with 429.
 
 One `Lane` per channel holds the claimed messages in slot order and releases each when both
 its slot and the spacing allow; one timer serves the whole lane (the one for its head),
-instead of one per message.
+instead of one per message. The lane wakes at most once per `tick` (5 ms) and then
+releases everything due by then: at 2,000/s that is 10 messages per wake-up instead of one
+timer, one wake-up and one round of thread hand-offs each. A message leaves at most a
+tick late; the rate over any window longer than a tick is unchanged.
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ class Lane(Generic[Item]):
         release: Callable[[Item], None],
         *,
         catch_up: float = 0.02,
+        tick: float = 0.005,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.interval = interval
         self.catch_up = catch_up
+        self.tick = tick
         self._release = release
         self._clock = clock
         self._waiting: deque[tuple[float, Item]] = deque()
@@ -81,4 +86,4 @@ class Lane(Generic[Item]):
                 self._added.clear()
                 await self._added.wait()
             else:
-                await asyncio.sleep(wait)
+                await asyncio.sleep(max(wait, self.tick))
