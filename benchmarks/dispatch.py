@@ -8,7 +8,7 @@ payloads from `moph_connect.messages.queue_card`, 1,000 distinct ones in rotatio
 emulator users; the emulator runs as its own process (`moph-connect line-emulator`), and one
 `moph-connect worker` process drains the outbox into it. Scenarios:
 
-* limited:   emulator at LINE's 2,000 push/s, worker paced at 2,000/s (target: >= 1,900/s,
+* limited:   emulator at LINE's 2,000 push/s, worker paced at 1,950/s (target: >= 1,900/s,
              no 429s);
 * unlimited: emulator without a limit, worker paced at 100,000/s (target: >= 4,000/s);
 * unlimited-sink (only when asked for): as unlimited, but LINE is `benchmarks/line_sink.py`,
@@ -76,6 +76,11 @@ from tests.support.postgres import PostgresServer  # noqa: E402
 USERS = 1000
 DISTINCT_PAYLOADS = 1000
 LIMITED_RATE = 2000.0
+# The worker's rate in the limited scenario, as an operator would set it: 2.5% under LINE's
+# limit. Sent at exactly the limit, a token bucket refills exactly as fast as it is spent,
+# so the burst allowance that one jitter (a stalled process catching up) uses is never
+# regained, and the next jitter draws 429s (32-48 per 50,000 in runs at 2,000/s).
+LIMITED_WORKER_RATE = 1950.0
 UNLIMITED_WORKER_RATE = 100_000.0
 POLL_SECONDS = 0.05
 
@@ -96,7 +101,7 @@ class Scenario:
 
 
 SCENARIOS = {
-    "limited": Scenario("limited", LIMITED_RATE, LIMITED_RATE),
+    "limited": Scenario("limited", LIMITED_RATE, LIMITED_WORKER_RATE),
     "unlimited": Scenario("unlimited", 0.0, UNLIMITED_WORKER_RATE),
     "unlimited-sink": Scenario("unlimited-sink", 0.0, UNLIMITED_WORKER_RATE, receiver="sink"),
 }
