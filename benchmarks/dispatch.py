@@ -104,6 +104,7 @@ SCENARIOS = {
     "limited": Scenario("limited", LIMITED_RATE, LIMITED_WORKER_RATE),
     "unlimited": Scenario("unlimited", 0.0, UNLIMITED_WORKER_RATE),
     "unlimited-sink": Scenario("unlimited-sink", 0.0, UNLIMITED_WORKER_RATE, receiver="sink"),
+    "limited-sink": Scenario("limited-sink", LIMITED_RATE, LIMITED_WORKER_RATE, receiver="sink"),
 }
 
 
@@ -223,6 +224,7 @@ def wait_quiet(max_background: float, wait_idle: float) -> float:
 def emulator_process(port: int, scenario: Scenario, log_path: Path) -> ManagedProcess:
     if scenario.receiver == "sink":
         sink = [sys.executable, str(ROOT / "benchmarks" / "line_sink.py"), "--port", str(port)]
+        sink += ["--rate-limit", str(scenario.emulator_limit)]
         return ManagedProcess(sink, service_env({}), log_path)
     limit = scenario.emulator_limit
     # Webhooks (the follow events of the users we create) go to a port nobody listens on.

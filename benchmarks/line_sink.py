@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import itertools
 import secrets
+import time
 
 import httptools
 import orjson
@@ -29,13 +30,36 @@ import uvloop
 CHANNEL = "production"
 
 
+class Bucket:
+    """The emulator's limit (`TokenBucket`: `rate`/s, bursts of 0.1 s), counted here where a
+    request arrives: this process is too light to fall behind and then burst."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate / 10)
+        self._tokens = self.capacity
+        self._last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
 class Counts:
-    def __init__(self) -> None:
+    def __init__(self, rate_limit: float = 0.0) -> None:
+        self.rate_limit = rate_limit
         self.reset()
 
     def reset(self) -> None:
         self.accepted: dict[bytes, str] = {}  # retry key → request id
         self.requests = 0
+        self.rate_limited = 0
+        self.bucket = Bucket(self.rate_limit) if self.rate_limit > 0 else None
         self.conflicts = 0
         self.unauthorized = 0
         self._ids = itertools.count(1)
@@ -47,14 +71,21 @@ class Counts:
         channel = {
             "deliveries": len(self.accepted),
             "requests": self.requests,
-            "rateLimited": 0,
+            "rateLimited": self.rate_limited,
             "conflicts": self.conflicts,
         }
         return orjson.dumps({"channels": {CHANNEL: channel}, "unauthorized": self.unauthorized})
 
 
 def _answer(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    reason = {200: "OK", 201: "Created", 401: "Unauthorized", 404: "Not Found", 409: "Conflict"}
+    reason = {
+        200: "OK",
+        201: "Created",
+        401: "Unauthorized",
+        404: "Not Found",
+        409: "Conflict",
+        429: "Too Many Requests",
+    }
     lines = [f"HTTP/1.1 {status} {reason[status]}", "content-type: application/json"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     lines.append(f"content-length: {len(body)}")
@@ -106,6 +137,9 @@ class SinkProtocol(asyncio.Protocol):
             if not self.authorized:
                 counts.unauthorized += 1
                 return _answer(401, b'{"message":"Authentication failed."}')
+            if counts.bucket is not None and not counts.bucket.take():
+                counts.rate_limited += 1
+                return _answer(429, b'{"message":"The API rate limit has been exceeded."}')
             accepted = counts.accepted.get(self.retry_key) if self.retry_key else None
             if accepted is not None:
                 counts.conflicts += 1
@@ -127,8 +161,8 @@ class SinkProtocol(asyncio.Protocol):
         return _answer(404, b'{"message":"Not found"}')
 
 
-async def serve(host: str, port: int) -> None:
-    counts = Counts()
+async def serve(host: str, port: int, rate_limit: float) -> None:
+    counts = Counts(rate_limit)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SinkProtocol(counts), host, port)
     async with server:
@@ -139,8 +173,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rate-limit", type=float, default=0.0, help="push/s; 0: none")
     args = parser.parse_args()
-    uvloop.run(serve(args.host, args.port))
+    uvloop.run(serve(args.host, args.port, args.rate_limit))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -31,8 +32,28 @@ class ShutdownNotifyingServer(uvicorn.Server):
         await super().shutdown(sockets=sockets)
 
 
+def _freeze_what_full_collections_keep() -> None:
+    """After each full garbage collection, move what survived out of the collector's sight.
+
+    A standalone emulator under load keeps every delivery (inbox entries, accepted retry
+    keys): 100,000 tracked objects after 50,000 pushes, which every full collection walks
+    again. Those walks grew to ~100 ms pauses; the pushes that piled up meanwhile were then
+    worked off faster than LINE's rate, and the emulator's own limiter answered them 429.
+    What survives a full collection is long-lived by definition (the spec, users, inboxes);
+    frozen, it is still freed by reference counting when dropped (a reset), and only
+    reference cycles among it would stay until exit.
+    """
+
+    def after_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            gc.freeze()
+
+    gc.callbacks.append(after_collection)
+
+
 def run_emulator(host: str, port: int, config: EmulatorConfig) -> None:
     """Serve an emulator until interrupted (`moph-connect line-emulator`)."""
+    _freeze_what_full_collections_keep()
     app = create_emulator_app(config)
     emulator: Emulator = app.state.emulator
     server_config = uvicorn.Config(

@@ -97,20 +97,15 @@ def reachable_schemas(spec: dict[str, Any], schema_name: str) -> list[dict[str, 
     return nodes
 
 
-class _Token:
-    """A shape token that equals only itself (so never a key, literal or number)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
+# Shape tokens are bytes: never equal to a JSON value (str, number, bool, None) or to a
+# tuple, and, unlike instances of a class, not tracked by the garbage collector. A cached
+# shape is then a tuple of atoms that CPython stops tracking, so thousands of cached shapes
+# add nothing to a full collection (as class instances they made the emulator pause for
+# ~100 ms now and then, and the requests that piled up meanwhile then drew 429s).
+_Token = bytes
 
 _OBJ, _ARR, _INT, _FLOAT, _BOOL, _NULL = (
-    _Token(name) for name in ("object", "array", "int", "float", "bool", "null")
+    name.encode() for name in ("<object>", "<array>", "<int>", "<float>", "<bool>", "<null>")
 )
 
 Encoder = Callable[[Any, list[Any]], None]
@@ -166,7 +161,7 @@ def _length_classes(mins: list[int], maxes: list[int]) -> list[_Token]:
     classes: list[_Token] = []
     for length in range(top + 1):
         relation = (bisect_right(mins, length), bisect_left(maxes, length))
-        classes.append(tokens.setdefault(relation, _Token(f"string{relation}")))
+        classes.append(tokens.setdefault(relation, f"<string{relation}>".encode()))
     return classes
 
 
