@@ -191,15 +191,26 @@ class OutboxRepository:
 
     def renew(self, owner: str, ids: Sequence[int], until: datetime) -> None:
         """Extend the lease of rows this worker still holds (waiting for a send slot or a
-        slow LINE), so that no claim, its own included, takes them back meanwhile."""
+        slow LINE), so that no claim, its own included, takes them back meanwhile.
+
+        Rows locked at that moment (the recorder is writing their outcome) are skipped
+        rather than waited for: two multi-row UPDATEs locking overlapping rows in
+        different orders can deadlock on PostgreSQL, and the recorder must never be the
+        one aborted (its rows would stay leased and be pushed again when the lease ends).
+        """
         if ids:
-            self.session.execute(
-                update(outbox)
+            held = (
+                select(outbox.c.id)
                 .where(
                     outbox.c.id.in_(ids),
                     outbox.c.lease_owner == owner,
                     outbox.c.status == "sending",
                 )
+                .with_for_update(skip_locked=True)
+            )
+            self.session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(held.scalar_subquery()))
                 .values(available_at=until)
             )
 
