@@ -11,9 +11,11 @@ emulator users; the emulator runs as its own process (`moph-connect line-emulato
 * limited:   emulator at LINE's 2,000 push/s, worker paced at 1,950/s (target: >= 1,900/s,
              no 429s);
 * unlimited: emulator without a limit, worker paced at 100,000/s (target: >= 4,000/s);
-* unlimited-sink (only when asked for): as unlimited, but LINE is `benchmarks/line_sink.py`,
+* unlimited-sink: as unlimited, but LINE is `benchmarks/line_sink.py`,
              which answers pushes and counts them and nothing else: the worker's own rate
-             when LINE's side does not share the benchmark's two cores.
+             when LINE's side does not share the benchmark's two cores;
+* limited-sink (on request): as limited, against the sink, whose bucket counts requests as
+             they arrive (the emulator's counts them as it gets to them).
 
 Measured: the send rate (deliveries between the first and the last one the emulator saw,
 over that time), the drain time (worker start until every row is recorded as sent), the
@@ -587,7 +589,9 @@ def parse(argv: list[str] | None) -> Options:
         help="a PostgreSQL database to use instead of a throwaway server: it is EMPTIED",
     )
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--scenarios", default="limited,unlimited", help="comma-separated")
+    parser.add_argument(
+        "--scenarios", default="limited,unlimited,unlimited-sink", help="comma-separated"
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="per run, seconds")
     parser.add_argument("--profile", type=Path, help="write py-spy samples (raw) here")
     parser.add_argument(

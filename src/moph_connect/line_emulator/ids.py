@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
 import secrets
@@ -29,9 +30,13 @@ def new_message_id() -> str:
     return str(next(_message_ids))
 
 
-# Request IDs need to be unique, not unguessable: `random`'s Mersenne Twister (seeded from
-# os.urandom, reseeded after a fork) spares a getrandom() system call per push.
-_request_id_bits = random.getrandbits
+# Request IDs need to be unique, not unguessable: a Mersenne Twister (seeded from
+# os.urandom, reseeded in a forked child) spares a getrandom() system call per push. Its
+# own instance, so the emulator leaves the process's global `random` state alone (tests
+# that seed or watch it, such as Hypothesis's, run beside an in-process emulator).
+_random = random.Random()
+os.register_at_fork(after_in_child=_random.seed)
+_request_id_bits = _random.getrandbits
 # Version 4 (bits 76-79 = 0100) and the RFC 4122 variant (bits 62-63 = 10).
 _UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))
 _UUID4_SET = (0x4 << 76) | (0x2 << 62)
