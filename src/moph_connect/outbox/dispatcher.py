@@ -62,6 +62,8 @@ class _Result:
     message: ClaimedMessage
     outcome: SendOutcome | None  # None: held back by the timing rules, see `verdict`
     verdict: Delivery | None = None
+    # LINE refused the row's reply token (used or expired): later attempts must push.
+    reply_token_spent: bool = False
 
 
 def delivery_verdict(message: ClaimedMessage, now: datetime) -> Delivery | None:
@@ -241,25 +243,41 @@ class Dispatcher:
     async def _sender_loop(self) -> None:
         while True:
             message = await self._ready.get()
+            spent = False
             try:
-                outcome = await self._send_one(message)
+                outcome, spent = await self._send_one(message)
             except Exception as error:  # never lose track of a claimed row
                 log.exception("sending message %s failed unexpectedly", message.id)
                 outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
-            self._answer(_Result(message, outcome))
+            self._answer(_Result(message, outcome, reply_token_spent=spent))
 
-    async def _send_one(self, message: ClaimedMessage) -> SendOutcome:
+    async def _send_one(self, message: ClaimedMessage) -> tuple[SendOutcome, bool]:
+        """Reply while the row's reply token is fresh (replies are free), else push with
+        the row's retry key. Also says whether LINE refused the reply token, so that
+        later attempts go by push.
+
+        A reply has no retry key: when one times out, LINE may or may not have shown it.
+        Later attempts therefore reply again with the same token while it is fresh; LINE
+        then either shows it (the first never arrived) or refuses the token, which after
+        such an attempt means the first did arrive: recorded as delivered, not pushed a
+        second time. Only a token refused on the first attempt (or too old) leads to a
+        push.
+        """
         fresh = self.clock.now() - message.created_at < REPLY_TOKEN_LIFETIME
-        if message.reply_token and fresh and message.attempts == 1:
+        if message.reply_token and fresh:
             outcome = await self.sender.reply(
                 message.environment, message.reply_token, message.payload
             )
             if outcome.status != "rejected":
-                return outcome
+                return outcome, False
+            if message.attempts > 1:
+                used = "the reply token was used: an earlier attempt that timed out arrived"
+                return SendOutcome("duplicate", detail=used), False
             # An expired or used reply token: the message still goes, by push.
-        return await self.sender.push(
+        push = await self.sender.push(
             message.environment, message.line_user_id, message.payload, message.retry_key
         )
+        return push, message.reply_token is not None
 
     def _answer(self, result: _Result) -> None:
         self._results.append(result)
@@ -335,6 +353,11 @@ class Dispatcher:
         released: list[Retry] = []
         rate_limited: set[str] = set()
         unauthorized: dict[str, str] = {}
+        spent_tokens = [
+            r.message.id
+            for r in results
+            if r.reply_token_spent and r.outcome is not None and not r.outcome.delivered
+        ]
         for result in results:
             message, outcome = result.message, result.outcome
             if outcome is None:
@@ -370,6 +393,7 @@ class Dispatcher:
             outbox.mark_retry(self.owner, retries)
             outbox.mark_failed(self.owner, failures)
             outbox.release(self.owner, released)
+            outbox.forget_reply_tokens(self.owner, spent_tokens)
             for channel in rate_limited:
                 RateLimitRepository(session).back_off(channel, time.time(), 1.0)
             for channel, detail in unauthorized.items():

@@ -294,6 +294,15 @@ class OutboxRepository:
             ],
         )
 
+    def forget_reply_tokens(self, owner: str, ids: Sequence[int]) -> None:
+        """LINE refused these rows' reply tokens: their next attempts push."""
+        if ids:
+            self.session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids), outbox.c.lease_owner == owner)
+                .values(reply_token=None)
+            )
+
     def mark_failed(self, owner: str, failures: Sequence[Failure]) -> None:
         self._guarded_update(
             owner,
