@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from collections import defaultdict
@@ -27,16 +26,15 @@ from datetime import datetime, timedelta
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import MessageSender, SendOutcome
+from moph_connect.outbox.outcomes import Backoff, Result, delivery_verdict, sort_outcomes
 from moph_connect.outbox.pacing import Lane
 from moph_connect.outbox.repository import (
     ChannelStateRepository,
     ClaimedMessage,
-    Failure,
     OutboxRepository,
     RateLimitRepository,
-    Retry,
 )
-from moph_connect.scheduling.rules import PRIORITY, Delivery, deliverable_now
+from moph_connect.scheduling.rules import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +53,6 @@ class DispatcherConfig:
     channel_pause_seconds: float = 60.0
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 300.0
-
-
-@dataclass(frozen=True)
-class _Result:
-    message: ClaimedMessage
-    outcome: SendOutcome | None  # None: held back by the timing rules, see `verdict`
-    verdict: Delivery | None = None
-    # LINE refused the row's reply token (used or expired): later attempts must push.
-    reply_token_spent: bool = False
-
-
-def delivery_verdict(message: ClaimedMessage, now: datetime) -> Delivery | None:
-    """The timing rules' word on a due message (None: chat replies, always sent)."""
-    if message.kind not in PRIORITY or message.appointment_date is None:
-        return None
-    return deliverable_now(
-        message.kind,
-        message.due_at,
-        now,
-        message.appointment_date,
-    )
-
-
-def backoff_seconds(attempts: int, config: DispatcherConfig) -> float:
-    """Exponential backoff with jitter in [half, full] of the step, capped."""
-    step = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2.0 ** (attempts - 1))
-    return step * (0.5 + random.random() / 2)
 
 
 class Dispatcher:
@@ -107,7 +78,7 @@ class Dispatcher:
         self._inflight = 0  # claimed and not yet recorded
         self._unanswered = 0  # claimed and no outcome yet
         self._all_answered = asyncio.Event()
-        self._results: list[_Result] = []
+        self._results: list[Result] = []
         self._results_ready = asyncio.Event()
         self._capacity_freed = asyncio.Event()
         self._wake = asyncio.Event()
@@ -215,7 +186,7 @@ class Dispatcher:
             self._held.add(message.id)
             verdict = delivery_verdict(message, now)
             if verdict is not None and verdict.action != "send":
-                self._answer(_Result(message, None, verdict))  # held back: no slot spent
+                self._answer(Result(message, None, verdict))  # held back: no slot spent
             else:
                 by_channel[message.environment].append(message)
         for channel, messages in by_channel.items():
@@ -226,7 +197,7 @@ class Dispatcher:
                 retry_at = now + timedelta(seconds=1)
                 for message in messages:
                     hold = Delivery("hold", "no send slot could be booked", retry_at)
-                    self._answer(_Result(message, None, hold))
+                    self._answer(Result(message, None, hold))
                 continue
             lane = self._lane(channel)
             for index, message in enumerate(messages):
@@ -249,7 +220,7 @@ class Dispatcher:
             except Exception as error:  # never lose track of a claimed row
                 log.exception("sending message %s failed unexpectedly", message.id)
                 outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
-            self._answer(_Result(message, outcome, reply_token_spent=spent))
+            self._answer(Result(message, outcome, reply_token_spent=spent))
 
     async def _send_one(self, message: ClaimedMessage) -> tuple[SendOutcome, bool]:
         """Reply while the row's reply token is fresh (replies are free), else push with
@@ -279,7 +250,7 @@ class Dispatcher:
         )
         return push, message.reply_token is not None
 
-    def _answer(self, result: _Result) -> None:
+    def _answer(self, result: Result) -> None:
         self._results.append(result)
         if len(self._results) >= self.config.batch_size // 2:
             self._results_ready.set()
@@ -345,62 +316,24 @@ class Dispatcher:
             )
             return first
 
-    def _record(self, results: list[_Result]) -> None:
+    def _record(self, results: list[Result]) -> None:
         now = self.clock.now()
-        sent: list[tuple[int, str | None]] = []
-        retries: list[Retry] = []
-        failures: list[Failure] = []
-        released: list[Retry] = []
-        rate_limited: set[str] = set()
-        unauthorized: dict[str, str] = {}
-        spent_tokens = [
-            r.message.id
-            for r in results
-            if r.reply_token_spent and r.outcome is not None and not r.outcome.delivered
-        ]
-        for result in results:
-            message, outcome = result.message, result.outcome
-            if outcome is None:
-                verdict = result.verdict
-                assert verdict is not None
-                if verdict.action == "drop":
-                    failures.append(Failure(message.id, f"not sent: {verdict.reason}"))
-                else:  # hold: back to pending until it may go, the attempt not counted
-                    released.append(Retry(message.id, verdict.hold_until or now, verdict.reason))
-                continue
-            if outcome.delivered:
-                sent.append((message.id, outcome.request_id))
-            elif outcome.status == "rejected":
-                failures.append(Failure(message.id, outcome.detail))
-            elif outcome.status == "unauthorized":
-                released.append(Retry(message.id, now, "LINE channel paused: token refused"))
-                unauthorized[message.environment] = outcome.detail
-            elif message.attempts >= self.config.max_attempts:
-                failures.append(
-                    Failure(
-                        message.id, f"gave up after {message.attempts} attempts: {outcome.detail}"
-                    )
-                )
-            else:
-                delay = backoff_seconds(message.attempts, self.config)
-                if outcome.status == "rate_limited":
-                    rate_limited.add(message.environment)
-                    delay = max(delay, outcome.retry_after or 0.0)
-                retries.append(Retry(message.id, now + timedelta(seconds=delay), outcome.detail))
+        backoff = Backoff(self.config.backoff_base_seconds, self.config.backoff_cap_seconds)
+        out = sort_outcomes(results, now, self.config.max_attempts, backoff)
         with self.database.transaction() as session:
             outbox = OutboxRepository(session)
-            outbox.mark_sent(self.owner, sent, now)
-            outbox.mark_retry(self.owner, retries)
-            outbox.mark_failed(self.owner, failures)
-            outbox.release(self.owner, released)
-            outbox.forget_reply_tokens(self.owner, spent_tokens)
-            for channel in rate_limited:
+            outbox.mark_sent(self.owner, out.sent, now)
+            outbox.mark_retry(self.owner, out.retries)
+            outbox.mark_failed(self.owner, out.failures)
+            outbox.release(self.owner, out.released)
+            outbox.forget_reply_tokens(self.owner, out.spent_reply_tokens)
+            for channel in out.rate_limited:
                 RateLimitRepository(session).back_off(channel, time.time(), 1.0)
-            for channel, detail in unauthorized.items():
+            for channel, detail in out.unauthorized.items():
                 until = now + timedelta(seconds=self.config.channel_pause_seconds)
                 ChannelStateRepository(session).pause(channel, until, detail, now)
-        self.sent_count += len(sent)
-        for channel, detail in unauthorized.items():
+        self.sent_count += len(out.sent)
+        for channel, detail in out.unauthorized.items():
             log.critical(
                 "LINE refused the access token of channel %r (%s): sending on it is paused "
                 "for %.0f s; messages stay pending. Check the channel access token.",
@@ -408,9 +341,11 @@ class Dispatcher:
                 detail,
                 self.config.channel_pause_seconds,
             )
-        if failures:
+        if out.failures:
             log.warning(
-                "%d message(s) failed permanently, e.g. %s", len(failures), failures[0].error
+                "%d message(s) failed permanently, e.g. %s",
+                len(out.failures),
+                out.failures[0].error,
             )
 
 
