@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import signal
 import statistics
@@ -42,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +50,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 import orjson  # noqa: E402
+from benchmarks.measuring import (  # noqa: E402
+    machine_busy_seconds,
+    proc_cpu_seconds,
+    proc_status_kb,
+    process_tree_cpu_seconds,
+    py_spy,
+    say,
+    wait_healthy,
+    wait_quiet,
+)
 from sqlalchemy import text  # noqa: E402
 
 from moph_connect.db.engine import make_engine  # noqa: E402
@@ -154,73 +161,7 @@ class RunResult:
         return self.background_during <= max_background
 
 
-# --- processes and CPU accounting -------------------------------------------------------
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def clock_ticks() -> int:
-    return os.sysconf("SC_CLK_TCK")
-
-
-def proc_status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise LookupError(field)
-
-
-def _stat_fields(pid: int) -> list[str]:
-    # After the `comm` field, which may hold spaces: state is fields[0], ppid fields[1],
-    # utime fields[11], stime fields[12].
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads) so far; 0 if it is gone."""
-    try:
-        fields = _stat_fields(pid)
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / clock_ticks()
-
-
-def process_tree_cpu_seconds(root: int) -> float:
-    """CPU of `root` and its direct children (a PostgreSQL postmaster and its backends)."""
-    total = proc_cpu_seconds(root)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError):
-            if int(_stat_fields(int(entry.name))[1]) == root:
-                total += proc_cpu_seconds(int(entry.name))
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / clock_ticks()
-
-
-def wait_quiet(max_background: float, wait_idle: float) -> float:
-    """Wait (at most `wait_idle` seconds) until the machine's load from other processes is
-    below `max_background` cores, measured over one second; return the last measurement."""
-    deadline = time.monotonic() + wait_idle
-    while True:
-        before = machine_busy_seconds()
-        time.sleep(1.0)
-        load = machine_busy_seconds() - before
-        if load <= max_background:
-            return load
-        if time.monotonic() > deadline:
-            say(f"  WARNING: {load:.2f} cores busy outside the benchmark; measuring anyway")
-            return load
-        say(f"  waiting for the machine to be quiet ({load:.2f} cores busy elsewhere)")
-        time.sleep(4.0)
+# --- processes ---------------------------------------------------------------------------
 
 
 def emulator_process(port: int, scenario: Scenario, log_path: Path) -> ManagedProcess:
@@ -241,39 +182,6 @@ def emulator_process(port: int, scenario: Scenario, log_path: Path) -> ManagedPr
         f"http://127.0.0.1:{free_port()}",
     ]
     return ManagedProcess(args, service_env({"log_level": "WARNING"}), log_path)
-
-
-def wait_healthy(base_url: str, process: ManagedProcess, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process.alive():
-            raise RuntimeError(f"the emulator exited:\n{process.log_tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/control/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"the emulator did not start in {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def py_spy(pid: int, output: Path, seconds: float) -> Iterator[None]:
-    """Sample `pid` with py-spy (if installed in the venv) while the block runs."""
-    binary = Path(sys.executable).with_name("py-spy")
-    if not binary.exists():
-        say("py-spy is not installed in the venv: no profile")
-        yield
-        return
-    args = [str(binary), "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
-    args += ["--rate", "200", "--format", "raw", "--output", str(output), "--nonblocking"]
-    spy = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        try:
-            spy.wait(timeout=seconds + 30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            spy.wait(timeout=10)
 
 
 @dataclass(frozen=True)

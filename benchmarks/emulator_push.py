@@ -20,14 +20,11 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -40,58 +37,23 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 import orjson  # noqa: E402
+from benchmarks.measuring import (  # noqa: E402
+    idle_load,
+    machine_busy_seconds,
+    proc_cpu_times,
+    py_spy,
+    say,
+    wait_healthy,
+    wait_quiet,
+)
 
 from moph_connect.settings import EMULATOR_CREDENTIALS  # noqa: E402
 from tests.delivery.harness import ManagedProcess, queue_card_payload, service_env  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 CHANNEL = "production"
 TOKEN = EMULATOR_CREDENTIALS[CHANNEL].access_token
 PUSH_PATH = "/v2/bot/message/push"
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def proc_cpu_seconds(pid: int) -> tuple[float, float]:
-    """User and system CPU of a process so far (fields after `comm`, which may hold
-    spaces: utime is the 12th, stime the 13th)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / ticks, int(fields[12]) / ticks
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def idle_load(seconds: float = 1.0) -> float:
-    """Cores busy over `seconds` while this script does nothing: the background load."""
-    before = machine_busy_seconds()
-    time.sleep(seconds)
-    return (machine_busy_seconds() - before) / seconds
-
-
-def wait_quiet(max_cores: float, max_wait: float) -> float:
-    """Wait (at most `max_wait` s) for other processes to use under `max_cores`; a busy
-    machine makes the emulator work off smaller batches, which costs more per push."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        load = idle_load()
-        if load <= max_cores or time.monotonic() > deadline:
-            return load
-        say(f"  waiting for the machine to be quiet ({load:.2f} cores busy elsewhere)")
-        time.sleep(2.0)
 
 
 def own_cpu_seconds() -> float:
@@ -112,18 +74,6 @@ def emulator_args(port: int) -> list[str]:
         "--webhook-base",
         f"http://127.0.0.1:{free_port()}",
     ]
-
-
-def wait_healthy(base_url: str, process: ManagedProcess, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process.alive():
-            raise RuntimeError(f"the emulator exited:\n{process.log_tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/control/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"the emulator did not start in {timeout:.0f} s")
 
 
 def create_users(base_url: str, count: int) -> list[str]:
@@ -245,24 +195,6 @@ async def drive(base_url: str, bodies: list[bytes], concurrency: int) -> None:
         await asyncio.gather(*(sender() for _ in range(concurrency)))
 
 
-@contextlib.contextmanager
-def py_spy(pid: int, output: Path, seconds: float) -> Iterator[None]:
-    """Sample the emulator with py-spy (speedscope format) while the block runs."""
-    binary = Path(sys.executable).with_name("py-spy")
-    args = [str(binary), "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
-    args += ["--rate", "250", "--format", "speedscope", "--output", str(output)]
-    args += ["--nonblocking"]
-    spy = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        try:
-            spy.wait(timeout=seconds + 30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            spy.wait(timeout=10)
-
-
 @dataclass(frozen=True)
 class RunResult:
     cpu_us_per_push: float
@@ -294,16 +226,16 @@ def one_run(args: argparse.Namespace, workdir: Path, run: int) -> RunResult:
             profile: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
             if args.profile is not None:
                 output = Path(args.profile) / f"emulator-push-{run}.speedscope.json"
-                profile = py_spy(emulator.pid, output, args.profile_seconds)
+                profile = py_spy(emulator.pid, output, args.profile_seconds, "speedscope")
             (before_user, before_system), before = (
-                proc_cpu_seconds(emulator.pid),
+                proc_cpu_times(emulator.pid),
                 time.perf_counter(),
             )
             before_machine, before_own = machine_busy_seconds(), own_cpu_seconds()
             with profile:
                 asyncio.run(driver(base_url, bodies, args.concurrency))
                 (after_user, after_system), after = (
-                    proc_cpu_seconds(emulator.pid),
+                    proc_cpu_times(emulator.pid),
                     time.perf_counter(),
                 )
                 after_machine, after_own = machine_busy_seconds(), own_cpu_seconds()

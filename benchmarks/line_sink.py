@@ -21,33 +21,19 @@ import argparse
 import asyncio
 import itertools
 import secrets
-import time
+import sys
+from pathlib import Path
 
 import httptools
 import orjson
 import uvloop
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# The emulator's own limit (rate/s, bursts of 0.1 s), here counted as requests arrive:
+# this process is too light to fall behind and then work off a backlog in a burst.
+from moph_connect.line_emulator.state import TokenBucket
+
 CHANNEL = "production"
-
-
-class Bucket:
-    """The emulator's limit (`TokenBucket`: `rate`/s, bursts of 0.1 s), counted here where a
-    request arrives: this process is too light to fall behind and then burst."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, rate / 10)
-        self._tokens = self.capacity
-        self._last = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
 
 
 class Counts:
@@ -59,7 +45,7 @@ class Counts:
         self.accepted: dict[bytes, str] = {}  # retry key → request id
         self.requests = 0
         self.rate_limited = 0
-        self.bucket = Bucket(self.rate_limit) if self.rate_limit > 0 else None
+        self.bucket = TokenBucket(self.rate_limit) if self.rate_limit > 0 else None
         self.conflicts = 0
         self.unauthorized = 0
         self._ids = itertools.count(1)

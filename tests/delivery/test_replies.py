@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pytest
+
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import SendOutcome
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
@@ -74,21 +76,22 @@ def drain_until_settled(database: Database, line: ScriptedLine, clock: RunningCl
     asyncio.run(scenario())
 
 
-def test_a_reply_that_timed_out_after_arriving_is_not_shown_again(database: Database) -> None:
+@pytest.mark.parametrize(
+    "first_reply",
+    [
+        # LINE showed it, but the answer never came back.
+        SendOutcome("retry", detail="timed out waiting for LINE"),
+        # It never reached LINE.
+        SendOutcome("retry", detail="not reached"),
+    ],
+    ids=["arrived", "never-arrived"],
+)
+def test_a_reply_without_an_answer_is_replied_again_and_shown_once(
+    database: Database, first_reply: SendOutcome
+) -> None:
     clock = RunningClock(MORNING)
     seed_reply(database, clock.now())
-    line = ScriptedLine(reply_script=[SendOutcome("retry", detail="timed out waiting for LINE")])
-    drain_until_settled(database, line, clock)
-    [row] = outbox_rows(database)
-    assert line.calls == ["reply", "reply"]
-    assert len(line.shown) == 1
-    assert row["status"] == "sent"
-
-
-def test_a_reply_that_never_arrived_is_replied_again(database: Database) -> None:
-    clock = RunningClock(MORNING)
-    seed_reply(database, clock.now())
-    line = ScriptedLine(reply_script=[SendOutcome("retry", detail="not reached")])
+    line = ScriptedLine(reply_script=[first_reply])
     drain_until_settled(database, line, clock)
     [row] = outbox_rows(database)
     assert line.calls == ["reply", "reply"]
