@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import httpx
@@ -13,21 +12,13 @@ from starlette.routing import Mount
 from moph_connect import messages
 from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
 from tests.line_emulator.conftest import PRODUCTION_TOKEN
+from tests.messages.support import SEED
 from tests.phone.conftest import Phone, open_phone, phone_screenshot, screenshot
 
 pytestmark = pytest.mark.browser
 
 AUTH = {"Authorization": f"Bearer {PRODUCTION_TOKEN}"}
-VIEW = messages.AppointmentView(
-    hospital_name="โรงพยาบาลปทุมธานี",
-    origin="กระทรวงสาธารณสุข",
-    queue_number="จุดคัดกรอง คิวที่ 1221",
-    patient_name="นาย ประโยชน์ รุจิรา",
-    appointment_date=date(2018, 4, 30),
-    appointment_time="เวลานัดหมาย 09:00-09:15 น. กรุณามาก่อนเวลา 10 นาที",
-    details_link="http://pth.ddns.net/",
-    current_queue_link="http://pth.ddns.net/",
-)
+VIEW = SEED  # the seed document's appointment
 
 
 def last_row(page: Any) -> Any:

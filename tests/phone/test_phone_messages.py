@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from moph_connect import messages
+from tests.messages.support import SEED
 from tests.phone.conftest import Phone, open_phone, phone_screenshot, screenshot
 
 pytestmark = pytest.mark.browser
 
-SEED = messages.AppointmentView(
-    hospital_name="โรงพยาบาลปทุมธานี",
-    origin="กระทรวงสาธารณสุข",
-    queue_number="จุดคัดกรอง คิวที่ 1221",
-    patient_name="นาย ประโยชน์ รุจิรา",
-    appointment_date=date(2018, 4, 30),
-    appointment_time="เวลานัดหมาย 09:00-09:15 น. กรุณามาก่อนเวลา 10 นาที",
-    details_link="http://pth.ddns.net/",
-    current_queue_link="http://pth.ddns.net/",
-)
 BRAND = "rgb(0, 121, 107)"  # palette.BRAND, #00796B
 URGENT = "rgb(194, 65, 12)"  # palette.URGENT, #C2410C
 
