@@ -40,6 +40,16 @@ def route_path(scope: Scope) -> str:
     return path[len(root_path) :] if path[len(root_path)] == "/" else path
 
 
+def first_header(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
+    """A header's first value, as Starlette's `Headers.get` gives it (servers hand header
+    names over in lower case)."""
+    wanted = name.encode("latin-1")
+    for key, value in headers:
+        if key == wanted:
+            return value.decode("latin-1")
+    return None
+
+
 class RawExchange:
     """A request straight from the ASGI scope and `receive` (see `messaging.Exchange`)."""
 
@@ -51,13 +61,7 @@ class RawExchange:
         self._body: bytes | None = None
 
     def header(self, name: str) -> str | None:
-        # ASGI servers give header names in lower case; the first value wins, as in
-        # Starlette's `Headers.get`.
-        wanted = name.encode("latin-1")
-        for key, value in self._headers:
-            if key == wanted:
-                return value.decode("latin-1")
-        return None
+        return first_header(self._headers, name)
 
     async def body(self) -> bytes:
         if self._body is None:

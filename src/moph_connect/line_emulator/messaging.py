@@ -94,6 +94,10 @@ def _error(
     return Answer(status, error_body(message, details, **extra), headers)
 
 
+HeaderLookup = Callable[[str], "str | None"]
+"""The first value of a request header, by its name in lower case."""
+
+
 class Exchange(Protocol):
     """What a send endpoint needs of its request: served by Starlette's `Request` for
     routed requests and by the raw ASGI fast path (`fastpath.py`) for the hot ones."""
@@ -169,29 +173,48 @@ class MessagingApi:
 
     async def send(self, exchange: Exchange, via: Via) -> Answer:
         """Push, reply or multicast, whichever way the request came in."""
+        admitted = self._admit(exchange.header, via, take_fault=True)
+        if isinstance(admitted, Answer):
+            return admitted
+        channel, headers, fault = admitted
+        if fault is not None:
+            return await self._fault(exchange, fault, headers)
+        # The last await: from here to the response nothing yields to the event loop, so
+        # no request with the same retry key (or reply token) can slip in between our
+        # check and our record of it, and deliver twice.
+        raw = await exchange.body()
+        return self._accept(raw, exchange.header, channel, via, headers)
+
+    def send_received(self, header: HeaderLookup, raw: bytes, via: Via) -> Answer:
+        """As `send`, for a request read whole, answered at once: injected faults are left
+        for the next requests (the caller takes this way only while none is queued)."""
+        admitted = self._admit(header, via, take_fault=False)
+        if isinstance(admitted, Answer):
+            return admitted
+        channel, headers, _ = admitted
+        return self._accept(raw, header, channel, via, headers)
+
+    def _admit(
+        self, header: HeaderLookup, via: Via, *, take_fault: bool
+    ) -> Answer | tuple[EmulatorChannel, dict[str, str], Fault | None]:
+        # Order as at LINE's front door: who is asking, is the platform up, are they
+        # within their limit; only then is the request itself looked at.
         request_id = new_request_id()
         headers = {"x-line-request-id": request_id}
-        channel = self._emulator.channel_for_authorization(exchange.header("authorization"))
+        channel = self._emulator.channel_for_authorization(header("authorization"))
         if channel is None:
             self._state.unauthorized += 1
             return _error(401, AUTH_FAILED, headers)
         stats = self._state.stats[channel.name]
         stats.requests += 1
-        # Order as at LINE's front door: who is asking, is the platform up, are they
-        # within their limit; only then is the request itself looked at.
-        fault = self._state.take_fault(channel.name)
+        fault = self._state.take_fault(channel.name) if take_fault else None
         if fault is not None:
             stats.faults_injected += 1
-            return await self._fault(exchange, fault, headers)
+            return channel, headers, fault
         if not self._state.allow_request(channel.name):
             stats.rate_limited += 1
             return _error(429, RATE_LIMITED, headers)
-        answer = await self._accept(exchange, channel, via, headers)
-        if answer.status == 400:
-            stats.bad_requests += 1
-        elif answer.status == 409:
-            stats.conflicts += 1
-        return answer
+        return channel, headers, None
 
     async def _fault(self, exchange: Exchange, fault: Fault, headers: dict[str, str]) -> Answer:
         if fault.kind == "429":
@@ -200,15 +223,32 @@ class MessagingApi:
             await exchange.hold(fault.timeout_seconds)
         return _error(500, SERVER_ERROR, headers)
 
-    async def _accept(
-        self, exchange: Exchange, channel: EmulatorChannel, via: Via, headers: dict[str, str]
+    def _accept(
+        self,
+        raw: bytes,
+        header: HeaderLookup,
+        channel: EmulatorChannel,
+        via: Via,
+        headers: dict[str, str],
     ) -> Answer:
-        # The last await: from here to the response nothing yields to the event loop, so
-        # no request with the same retry key (or reply token) can slip in between our
-        # check and our record of it, and deliver twice.
-        raw = await exchange.body()
+        answer = self._deliver(raw, header, channel, via, headers)
+        stats = self._state.stats[channel.name]
+        if answer.status == 400:
+            stats.bad_requests += 1
+        elif answer.status == 409:
+            stats.conflicts += 1
+        return answer
+
+    def _deliver(
+        self,
+        raw: bytes,
+        header: HeaderLookup,
+        channel: EmulatorChannel,
+        via: Via,
+        headers: dict[str, str],
+    ) -> Answer:
         # Reply has no retry key at LINE (a reply token is single-use already).
-        retry_key = None if via == "reply" else exchange.header("x-line-retry-key")
+        retry_key = None if via == "reply" else header("x-line-retry-key")
         if retry_key is not None:
             if not is_uuid(retry_key):
                 detail = ErrorDetail("must be a UUID", "X-Line-Retry-Key")
