@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from moph_connect.db.models import LineUser, OutboxMessage
 from tests.chatbot.support import (
@@ -37,9 +38,9 @@ def replies_for(stack: Stack, user: str) -> list[OutboxMessage]:
     with stack.database.transaction() as session:
         return list(
             session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.line_user_id == user, OutboxMessage.kind == "chat"
-                )
+                select(OutboxMessage)
+                .where(OutboxMessage.line_user_id == user, OutboxMessage.kind == "chat")
+                .options(selectinload(OutboxMessage.content))  # read after the session
             )
         )
 

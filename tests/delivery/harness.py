@@ -27,13 +27,14 @@ import orjson
 from sqlalchemy import Table, func, insert, select
 
 from moph_connect.clock import BANGKOK
-from moph_connect.db.models import ChannelState, OutboxMessage
+from moph_connect.db.models import ChannelState, OutboxMessage, OutboxPayload
 from moph_connect.db.uow import Database
 from moph_connect.line_emulator import Emulator
 from moph_connect.outbox.dispatcher import Dispatcher
 from moph_connect.scheduling.rules import PRIORITY, MessageKind
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+PAYLOADS: Table = OutboxPayload.__table__  # type: ignore[assignment]
 CHANNEL = "production"
 OPEN_STATUSES = ("pending", "sending")
 
@@ -126,10 +127,22 @@ def outbox_row(
 
 
 def insert_rows(database: Database, rows: Sequence[Mapping[str, Any]], chunk: int = 5000) -> None:
-    """Bulk-insert outbox rows, one executemany per chunk, each chunk its own transaction."""
+    """Bulk-insert outbox rows (`payload` goes to its own table), one executemany per
+    chunk each, each chunk its own transaction."""
     for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
         with database.transaction() as session:
-            session.execute(insert(OUTBOX), [dict(row) for row in rows[start : start + chunk]])
+            ids = session.scalars(
+                insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True),
+                [{k: v for k, v in row.items() if k != "payload"} for row in part],
+            ).all()
+            session.execute(
+                insert(PAYLOADS),
+                [
+                    {"message_id": i, "payload": row["payload"]}
+                    for i, row in zip(ids, part, strict=True)
+                ],
+            )
 
 
 def seed(
@@ -184,9 +197,13 @@ def open_count(database: Database) -> int:
 
 
 def outbox_rows(database: Database) -> list[dict[str, Any]]:
-    """Every outbox row as a plain dict, by id."""
+    """Every outbox row as a plain dict (with its `payload`), by id."""
     with database.transaction() as session:
-        result = session.execute(select(OUTBOX).order_by(OUTBOX.c.id))
+        result = session.execute(
+            select(OUTBOX, PAYLOADS.c.payload)
+            .outerjoin(PAYLOADS, PAYLOADS.c.message_id == OUTBOX.c.id)
+            .order_by(OUTBOX.c.id)
+        )
         return [dict(row._mapping) for row in result]
 
 

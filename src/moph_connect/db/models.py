@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -190,8 +190,11 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(SmallInteger)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
-    # The JSON array of LINE message objects, serialised once when planned.
-    payload: Mapped[str] = mapped_column(Text)
+    # What the row sends, in a table of its own (see `OutboxPayload`); read and written
+    # through `payload`.
+    content: Mapped[OutboxPayload | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
     reply_token: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime]
@@ -203,6 +206,39 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    @property
+    def payload(self) -> str:
+        """The JSON array of LINE message objects, serialised once when planned."""
+        if self.content is None:
+            raise ValueError(f"outbox message {self.id} has no payload")
+        return self.content.payload
+
+    @payload.setter
+    def payload(self, value: str) -> None:
+        if self.content is None:
+            self.content = OutboxPayload(payload=value)
+        else:
+            self.content.payload = value
+
+
+class OutboxPayload(Base):
+    """What an outbox row sends, kept apart from the row's delivery state.
+
+    A queue card is ~2.6 KB of JSON, written once (re-rendered if the hospital corrects
+    the appointment, blanked on erasure) and read once per attempt, while the state
+    beside it changes at every step of a send (claimed, sent, retried). In one table,
+    each of those updates rewrote the whole message: on SQLite every claimed row filled
+    a page of its own, so a batch of 400 wrote ~1.6 MB to the WAL at each commit;
+    PostgreSQL wrote a new version of it. Apart, the state row is ~200 bytes.
+    """
+
+    __tablename__ = "outbox_payloads"
+
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    payload: Mapped[str] = mapped_column(Text)
 
 
 class Survey(Base):

@@ -1,4 +1,4 @@
-"""Sending messages to LINE: the `MessageSender` port and its aiohttp adapter.
+"""Sending messages to LINE: the `MessageSender` port and its LINE adapter (pyreqwest).
 
 The dispatcher only sees `SendOutcome`s; how LINE's status codes map onto them lives here:
 
@@ -15,8 +15,9 @@ We speak HTTP directly rather than through line-bot-sdk's async client: the outb
 already holds the serialised messages, and re-parsing them into the SDK's pydantic models
 would cost more CPU per push than the request itself. The client is pyreqwest (Python
 bindings of Rust's reqwest/hyper, connection pool and HTTP in native threads): measured with
-a queue-card push, 64 in flight, it spends 73-81 µs of CPU per request against 153-176 µs
-for aiohttp on uvloop, and most of it outside the event loop's thread (BENCHMARKS.md).
+a queue-card push, 64 in flight, `LineSender` spends 112-120 µs of CPU per push against
+170-190 µs for aiohttp on uvloop, and most of it outside the event loop's thread
+(`benchmarks/push_client.py`, BENCHMARKS.md).
 """
 
 from __future__ import annotations

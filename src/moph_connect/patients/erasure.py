@@ -31,6 +31,7 @@ from moph_connect.db.models import (
     ConsentRecord,
     LineUser,
     OutboxMessage,
+    OutboxPayload,
     Registration,
     Survey,
     WebhookEvent,
@@ -41,6 +42,7 @@ REDACTED_EVENT: Final = {"redacted": True}
 CANCEL_REASON: Final = "the patient had her data deleted"
 
 _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_payloads: Table = OutboxPayload.__table__  # type: ignore[assignment]
 _events: Table = WebhookEvent.__table__  # type: ignore[assignment]
 
 
@@ -100,13 +102,17 @@ class ErasureRepository:
                 .values(status="cancelled", last_error=CANCEL_REASON)
             )
         )
+        # Her payloads first: the rows are found by her id, replaced just below.
+        self.session.execute(
+            update(_payloads)
+            .where(_payloads.c.message_id.in_(select(_outbox.c.id).where(hers)))
+            .values(payload="[]")
+        )
         blanked = _count(
             self.session.execute(
                 update(_outbox)
                 .where(hers)
-                .values(
-                    payload="[]", line_user_id=replacement, reply_token=None, appointment_id=None
-                )
+                .values(line_user_id=replacement, reply_token=None, appointment_id=None)
             )
         )
         appointments = 0
