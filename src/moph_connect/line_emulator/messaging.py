@@ -183,7 +183,7 @@ class MessagingApi:
         # no request with the same retry key (or reply token) can slip in between our
         # check and our record of it, and deliver twice.
         raw = await exchange.body()
-        return self._accept(raw, exchange.header, channel, via, headers)
+        return self._counted(channel, self._deliver(raw, exchange.header, channel, via, headers))
 
     def send_received(self, header: HeaderLookup, raw: bytes, via: Via) -> Answer:
         """As `send`, for a request read whole, answered at once: injected faults are left
@@ -192,7 +192,7 @@ class MessagingApi:
         if isinstance(admitted, Answer):
             return admitted
         channel, headers, _ = admitted
-        return self._accept(raw, header, channel, via, headers)
+        return self._counted(channel, self._deliver(raw, header, channel, via, headers))
 
     def _admit(
         self, header: HeaderLookup, via: Via, *, take_fault: bool
@@ -223,15 +223,7 @@ class MessagingApi:
             await exchange.hold(fault.timeout_seconds)
         return _error(500, SERVER_ERROR, headers)
 
-    def _accept(
-        self,
-        raw: bytes,
-        header: HeaderLookup,
-        channel: EmulatorChannel,
-        via: Via,
-        headers: dict[str, str],
-    ) -> Answer:
-        answer = self._deliver(raw, header, channel, via, headers)
+    def _counted(self, channel: EmulatorChannel, answer: Answer) -> Answer:
         stats = self._state.stats[channel.name]
         if answer.status == 400:
             stats.bad_requests += 1
