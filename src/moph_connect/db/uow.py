@@ -6,8 +6,9 @@ dispatcher step, a CLI command) owns the commit or rollback, as in polar and cos
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,16 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+        # SQLite has one writer, and every transaction here takes the write lock at once
+        # (BEGIN IMMEDIATE, see `engine.py`). Threads that find it taken wait in SQLite's
+        # busy handler, which sleeps 1, 2, 5, ... up to 100 ms between tries: the lock then
+        # stands free while they sleep, and a caller's wait grew to seconds under load.
+        # Queueing this process's transactions on a lock of our own hands the database
+        # over as soon as one commits; the busy handler is left to other processes (a
+        # `moph-connect worker` beside `serve`).
+        self._one_at_a_time: AbstractContextManager[object] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -27,15 +38,16 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit if the block succeeds, roll back if it raises."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._one_at_a_time:
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

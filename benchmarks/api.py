@@ -1,0 +1,326 @@
+"""How many `POST /api/queue` calls per second one `moph-connect serve --no-worker` accepts.
+
+    .venv/bin/python benchmarks/api.py [--calls 20000] [--concurrency 64] [--users 1000]
+                                       [--database sqlite|postgresql] [--runs 3]
+
+Each run gets a fresh, migrated database (a SQLite file, or a throwaway PostgreSQL server
+started once and emptied per run: `Databases` of benchmarks/dispatch.py), seeded with one
+hospital and --users production LINE users who accepted the privacy notice and picked that
+hospital (each has a MOPH Connect ID). `moph-connect serve --no-worker` then runs as its own
+process on a free 127.0.0.1 port, and one aiohttp session on uvloop keeps --concurrency
+calls in flight: a warm-up of --warmup calls, then --calls measured ones. Every call books
+a new appointment (patient i % users, queue number i, a date 1 to 365 days ahead), so each
+one writes an appointment and plans a queue card, as a hospital's booking does.
+
+Measured over the measured calls: calls/s, latency p50/p99, the server process's CPU per
+call (utime + stime from /proc/<pid>/stat; for PostgreSQL also the postmaster's and its
+backends'), the server's peak RSS (VmHWM), and the machine's load outside the benchmark.
+Any answer but 2xx fails the run, as does a database afterwards holding other than one
+appointment and one queue card per call made. Progress goes to stderr; the last line on
+stdout is one JSON object of figures (medians over the runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import httpx  # noqa: E402
+import orjson  # noqa: E402
+import uvloop  # noqa: E402
+from benchmarks.dispatch import Databases, source_version  # noqa: E402
+from benchmarks.measuring import (  # noqa: E402
+    machine_busy_seconds,
+    proc_cpu_seconds,
+    proc_status_kb,
+    process_tree_cpu_seconds,
+    say,
+    wait_quiet,
+)
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from moph_connect.appointments.schemas import SEED_EXAMPLE  # noqa: E402
+from moph_connect.clock import BANGKOK  # noqa: E402
+from moph_connect.db.engine import make_engine  # noqa: E402
+from moph_connect.db.models import Appointment, OutboxMessage  # noqa: E402
+from moph_connect.db.uow import Database  # noqa: E402
+from moph_connect.hospitals.service import register_hospital  # noqa: E402
+from moph_connect.messages import NOTICE_VERSION  # noqa: E402
+from moph_connect.patients.repository import PatientRepository  # noqa: E402
+from tests.delivery.harness import ManagedProcess, cli_command, service_env  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
+
+CHANNEL = "production"
+BOOKING_URL = "http://pth.ddns.net/queue/que_register.php?regist={regist}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    rate: float  # measured calls / their wall time
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us: float  # per measured call
+    postgres_cpu_us: float  # postmaster + backends, per call; 0 on SQLite
+    server_peak_rss_mb: float
+    busy_cores: float  # of the machine's, on average while measuring
+    background_before: float  # cores busy elsewhere just before the run
+    background_during: float  # machine busy minus server, PostgreSQL and this client
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    at: float
+    server: float
+    postgres: float
+    client: float
+    machine: float
+
+    @classmethod
+    def take(cls, server: int, postmaster: int | None) -> Snapshot:
+        return cls(
+            at=time.perf_counter(),
+            server=proc_cpu_seconds(server),
+            postgres=0.0 if postmaster is None else process_tree_cpu_seconds(postmaster),
+            client=time.process_time(),
+            machine=machine_busy_seconds(),
+        )
+
+
+@contextlib.contextmanager
+def session_at(url: str) -> Iterator[Session]:
+    """One transaction on the database at `url`, with an engine of its own."""
+    database = Database(make_engine(url, pool_size=1))
+    try:
+        with database.transaction() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+def seed(url: str, users: int) -> tuple[str, list[str]]:
+    """One hospital and `users` consenting patients of it: its production key, their IDs."""
+    now = datetime.now(UTC)
+    with session_at(url) as session:
+        hospital = register_hospital(session, SEED_EXAMPLE["hospitalName"], BOOKING_URL, now)
+        patients = PatientRepository(session)
+        regists = []
+        for index in range(users):
+            user = patients.follow(CHANNEL, f"U{index:032x}", now)
+            patients.record_consent(user, NOTICE_VERSION, now)
+            regists.append(patients.registration_for(user, hospital.hospital_id, now).regist_id)
+        if session.get_bind().dialect.name == "postgresql":  # statistics, as in service
+            session.flush()
+            session.execute(text("ANALYZE"))
+    return hospital.production_key, regists
+
+
+def stored(url: str) -> tuple[int, int]:
+    """Appointments, and queue cards planned in the outbox."""
+    count = select(func.count())
+    with session_at(url) as session:
+        appointments = session.scalar(count.select_from(Appointment))
+        cards = session.scalar(
+            count.select_from(OutboxMessage).where(OutboxMessage.kind == "queue_card")
+        )
+    return appointments or 0, cards or 0
+
+
+def bodies(regists: list[str], count: int) -> list[bytes]:
+    """`count` calls, each a new appointment."""
+    tomorrow = datetime.now(BANGKOK).date() + timedelta(days=1)
+    calls = []
+    for index in range(count):
+        day = (tomorrow + timedelta(days=index % 365)).isoformat()
+        user, queue = regists[index % len(regists)], f"จุดคัดกรอง คิวที่ {index}"
+        call = {**SEED_EXAMPLE, "userId": user, "queueNumber": queue, "appointmentDate": day}
+        calls.append(orjson.dumps(call))
+    return calls
+
+
+def server_process(url: str, port: int, log: Path) -> ManagedProcess:
+    settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
+    env = service_env({**settings, "log_level": "WARNING"})
+    return ManagedProcess([*cli_command(), "serve", "--no-worker"], env, log)
+
+
+def wait_serving(base_url: str, server: ManagedProcess, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"the server exited:\n{server.log_tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+
+async def drive(
+    args: argparse.Namespace, url: str, key: str, calls: list[bytes], probe: Callable[[], Snapshot]
+) -> tuple[Counter[int], list[str], list[float], Snapshot, Snapshot]:
+    """The first --warmup calls, then the rest measured (`probe()` snapshots around them),
+    --concurrency at a time over one session: statuses, failures, measured latencies."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with (
+        asyncio.timeout(args.timeout),
+        aiohttp.ClientSession(connector=connector, timeout=timeout) as session,
+    ):
+
+        async def batch(pending: Iterator[bytes], timings: list[float] | None) -> None:
+            async def sender() -> None:
+                for body in pending:
+                    began = time.perf_counter()
+                    async with session.post(url, data=body, headers=headers) as response:
+                        answer = await response.read()
+                    if timings is not None:
+                        timings.append(time.perf_counter() - began)
+                    statuses[response.status] += 1
+                    if not 200 <= response.status < 300 and len(failures) < 5:
+                        failures.append(f"{response.status} {answer[:300].decode()}")
+
+            await asyncio.gather(*(sender() for _ in range(args.concurrency)))
+
+        await batch(iter(calls[: args.warmup]), None)
+        first = probe()
+        await batch(iter(calls[args.warmup :]), latencies)
+        last = probe()
+    return statuses, failures, latencies, first, last
+
+
+def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResult:
+    url = databases.fresh()
+    key, regists = seed(url, args.users)
+    calls = bodies(regists, args.warmup + args.calls)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    postmaster = databases.postmaster_pid
+    with server_process(url, port, databases.workdir / f"serve-{run}.log") as server:
+        wait_serving(base_url, server)
+        quiet = wait_quiet(args.max_background, args.wait_idle)
+        probe = functools.partial(Snapshot.take, server.pid, postmaster)
+        outcome = uvloop.run(drive(args, f"{base_url}/api/queue", key, calls, probe))
+        statuses, failures, latencies, first, last = outcome
+        peak_rss_mb = proc_status_kb(server.pid, "VmHWM") / 1024
+        code = server.terminate()
+        if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM once shut down
+            say(f"  the server exited with {code}:\n{server.log_tail()}")
+    answered = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
+    if failures:
+        raise RuntimeError(f"answers other than 2xx ({answered}), e.g.:\n" + "\n".join(failures))
+    made = args.warmup + args.calls
+    appointments, cards = stored(url)
+    if (appointments, cards) != (made, made):
+        raise RuntimeError(f"{made} calls accepted; {appointments} appointments, {cards} cards")
+    seconds = last.at - first.at
+    server_cpu, postgres_cpu = last.server - first.server, last.postgres - first.postgres
+    ours = server_cpu + postgres_cpu + last.client - first.client
+    busy = last.machine - first.machine
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")  # percentiles 1-99
+    result = RunResult(
+        rate=args.calls / seconds,
+        seconds=seconds,
+        p50_ms=cuts[49] * 1e3,
+        p99_ms=cuts[98] * 1e3,
+        server_cpu_us=server_cpu / args.calls * 1e6,
+        postgres_cpu_us=postgres_cpu / args.calls * 1e6,
+        server_peak_rss_mb=peak_rss_mb,
+        busy_cores=busy / seconds,
+        background_before=quiet,
+        background_during=max(0.0, busy - ours) / seconds,
+    )
+    say(
+        f"run {run}/{args.runs} ({args.database}): {result.rate:,.0f} calls/s over "
+        f"{seconds:.1f} s ({answered}); latency p50 {result.p50_ms:.1f} ms, p99 "
+        f"{result.p99_ms:.1f} ms; CPU per call: server {result.server_cpu_us:.0f} µs, "
+        f"PostgreSQL {result.postgres_cpu_us:.0f} µs; server peak RSS "
+        f"{peak_rss_mb:.0f} MB; {result.busy_cores:.2f} cores busy, "
+        f"{result.background_during:.2f} of them outside the benchmark; stored "
+        f"{appointments} appointments and {cards} queue cards for {made} calls"
+    )
+    return result
+
+
+def summarise(args: argparse.Namespace, results: list[RunResult]) -> dict[str, Any]:
+    def median(values: list[float], digits: int = 0) -> float:
+        return round(statistics.median(values), digits)
+
+    return {
+        "database": args.database,
+        "calls": args.calls,
+        "concurrency": args.concurrency,
+        "users": args.users,
+        "runs": args.runs,
+        "source": source_version(),
+        "rate": round(median([r.rate for r in results])),
+        "rates": [round(r.rate) for r in results],
+        "p50_ms": median([r.p50_ms for r in results], 1),
+        "p99_ms": median([r.p99_ms for r in results], 1),
+        "server_cpu_us": round(median([r.server_cpu_us for r in results])),
+        "postgres_cpu_us": round(median([r.postgres_cpu_us for r in results])),
+        "server_peak_rss_mb": round(max(r.server_peak_rss_mb for r in results)),
+        "background_cores": round(max(r.background_during for r in results), 2),
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=200, help="calls before measuring")
+    parser.add_argument("--timeout", type=float, default=600.0, help="per run's calls, s")
+    parser.add_argument("--max-background", type=float, default=0.25, help="cores: quiet")
+    parser.add_argument("--wait-idle", type=float, default=120.0, help="s to wait for quiet")
+    args = parser.parse_args(argv)
+    if min(args.calls - 1, args.concurrency, args.runs, args.users) < 1 or args.warmup < 0:
+        parser.error("--calls must be 2 or more, --concurrency, --runs and --users positive")
+    return args
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(128 + signum)  # unwinds the `with` blocks: the server stops
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    workdir = Path(tempfile.mkdtemp(prefix="moph-bench-api-"))
+    try:
+        with Databases(args.database, None, workdir) as databases:
+            results = [one_run(args, databases, run) for run in range(1, args.runs + 1)]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(orjson.dumps(summarise(args, results)).decode(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
