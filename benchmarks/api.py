@@ -44,7 +44,6 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
     sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-import httpx  # noqa: E402
 import orjson  # noqa: E402
 import uvloop  # noqa: E402
 from benchmarks.dispatch import Databases, source_version  # noqa: E402
@@ -54,6 +53,7 @@ from benchmarks.measuring import (  # noqa: E402
     proc_status_kb,
     process_tree_cpu_seconds,
     say,
+    wait_healthy,
     wait_quiet,
 )
 from sqlalchemy import func, select, text  # noqa: E402
@@ -164,18 +164,6 @@ def server_process(url: str, port: int, log: Path) -> ManagedProcess:
     return ManagedProcess([*cli_command(), "serve", "--no-worker"], env, log)
 
 
-def wait_serving(base_url: str, server: ManagedProcess, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not server.alive():
-            raise RuntimeError(f"the server exited:\n{server.log_tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
-
-
 async def drive(
     args: argparse.Namespace, url: str, key: str, calls: list[bytes], probe: Callable[[], Snapshot]
 ) -> tuple[Counter[int], list[str], list[float], Snapshot, Snapshot]:
@@ -221,7 +209,7 @@ def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResu
     base_url = f"http://127.0.0.1:{port}"
     postmaster = databases.postmaster_pid
     with server_process(url, port, databases.workdir / f"serve-{run}.log") as server:
-        wait_serving(base_url, server)
+        wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
         outcome = uvloop.run(drive(args, f"{base_url}/api/queue", key, calls, probe))

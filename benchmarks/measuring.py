@@ -92,17 +92,25 @@ def wait_quiet(max_background: float, wait_idle: float) -> float:
         time.sleep(4.0)
 
 
-def wait_healthy(base_url: str, process: ManagedProcess, timeout: float = 30.0) -> None:
-    """Until the emulator (or sink) at `base_url` answers its health check."""
+def wait_healthy(
+    base_url: str,
+    process: ManagedProcess,
+    timeout: float = 30.0,
+    *,
+    path: str = "/control/health",
+    what: str = "the emulator",
+) -> None:
+    """Until the server at `base_url` (the emulator or sink by default) answers 200 at
+    `path`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.alive():
-            raise RuntimeError(f"the emulator exited:\n{process.log_tail()}")
+            raise RuntimeError(f"{what} exited:\n{process.log_tail()}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/control/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}{path}", timeout=1).status_code == 200:
                 return
         time.sleep(0.05)
-    raise RuntimeError(f"the emulator did not start in {timeout:.0f} s")
+    raise RuntimeError(f"{what} did not start in {timeout:.0f} s")
 
 
 @contextlib.contextmanager
