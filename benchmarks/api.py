@@ -158,8 +158,10 @@ def bodies(regists: list[str], count: int) -> list[bytes]:
     return calls
 
 
-def server_process(url: str, port: int, log: Path) -> ManagedProcess:
+def server_process(url: str, port: int, log: Path, threads: int | None) -> ManagedProcess:
     settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
+    if threads is not None:
+        settings["api_threads"] = str(threads)
     env = service_env({**settings, "log_level": "WARNING"})
     return ManagedProcess([*cli_command(), "serve", "--no-worker"], env, log)
 
@@ -208,7 +210,9 @@ def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResu
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     postmaster = databases.postmaster_pid
-    with server_process(url, port, databases.workdir / f"serve-{run}.log") as server:
+    with server_process(
+        url, port, databases.workdir / f"serve-{run}.log", args.api_threads
+    ) as server:
         wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
@@ -283,6 +287,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument(
+        "--api-threads", type=int, help="the server's MOPH_CONNECT_API_THREADS (default: its own)"
+    )
     parser.add_argument("--warmup", type=int, default=200, help="calls before measuring")
     parser.add_argument("--timeout", type=float, default=600.0, help="per run's calls, s")
     parser.add_argument("--max-background", type=float, default=0.25, help="cores: quiet")

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     # A satisfaction survey left unanswered this long is closed.
     survey_expiry_days: int = Field(default=7, ge=1, le=90)
 
+    # Threads that run the synchronous API endpoints (anyio's default is 40). Each call
+    # costs the process 7-11 ms of CPU under the GIL, and transactions wait for one of the
+    # pool's connections anyway; fewer threads contend less (benchmarks/api.py).
+    api_threads: int = Field(default=16, ge=1, le=200)
+
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "INFO"
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
@@ -51,6 +52,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # For this event loop: the threads that run the synchronous endpoints.
+        to_thread.current_default_thread_limiter().total_tokens = runtime.settings.api_threads
         async with AsyncExitStack() as stack:
             if line_emulator is not None:  # a mounted app's lifespan is not run for it
                 await stack.enter_async_context(
