@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import (
@@ -16,6 +16,36 @@ from moph_connect.db.models import (
     Survey,
 )
 
+# Built once: on every hospital call, building a statement like this one cost more CPU
+# than running it (benchmarks/api.py).
+_FIND = select(Appointment).where(
+    Appointment.hospital_id == bindparam("hospital_id"),
+    Appointment.regist_id == bindparam("regist_id"),
+    Appointment.appointment_date == bindparam("day"),
+    Appointment.queue_number == bindparam("queue"),
+)
+_CALLED = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.appointment_id == Appointment.id,
+        OutboxMessage.kind.in_(("queue_near", "survey")),
+        OutboxMessage.status != "cancelled",
+    )
+    .exists()
+)
+_MOVABLE = (
+    select(Appointment)
+    .where(
+        Appointment.hospital_id == bindparam("hospital_id"),
+        Appointment.regist_id == bindparam("regist_id"),
+        Appointment.queue_number == bindparam("queue"),
+        Appointment.status == "active",
+        Appointment.appointment_date >= bindparam("today"),
+        ~_CALLED,
+    )
+    .order_by(Appointment.appointment_date.desc())
+)
+
 
 class AppointmentRepository:
     def __init__(self, session: Session) -> None:
@@ -24,41 +54,16 @@ class AppointmentRepository:
     def find(
         self, hospital_id: str, regist_id: str, appointment_date: date, queue_number: str
     ) -> Appointment | None:
-        return self.session.scalars(
-            select(Appointment).where(
-                Appointment.hospital_id == hospital_id,
-                Appointment.regist_id == regist_id,
-                Appointment.appointment_date == appointment_date,
-                Appointment.queue_number == queue_number,
-            )
-        ).first()
+        values = {"hospital_id": hospital_id, "regist_id": regist_id, "queue": queue_number}
+        return self.session.scalars(_FIND, {**values, "day": appointment_date}).first()
 
     def movable(
         self, hospital_id: str, regist_id: str, queue_number: str, today: date
     ) -> Appointment | None:
         """The patient's upcoming, active appointment with this queue number, if one: a
         call naming it with another date moves it (the patient has not been called yet)."""
-        called = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.appointment_id == Appointment.id,
-                OutboxMessage.kind.in_(("queue_near", "survey")),
-                OutboxMessage.status != "cancelled",
-            )
-            .exists()
-        )
-        return self.session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.hospital_id == hospital_id,
-                Appointment.regist_id == regist_id,
-                Appointment.queue_number == queue_number,
-                Appointment.status == "active",
-                Appointment.appointment_date >= today,
-                ~called,
-            )
-            .order_by(Appointment.appointment_date.desc())
-        ).first()
+        values = {"hospital_id": hospital_id, "regist_id": regist_id, "queue": queue_number}
+        return self.session.scalars(_MOVABLE, {**values, "today": today}).first()
 
     def get(self, appointment_id: str) -> Appointment | None:
         return self.session.get(Appointment, appointment_id)

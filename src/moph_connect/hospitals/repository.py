@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ApiKey, Hospital
+
+# Built once: it runs on every hospital call (see appointments/repository.py).
+_KEY_BY_HASH = (
+    select(ApiKey, Hospital)
+    .join(Hospital, Hospital.id == ApiKey.hospital_id)
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
 
 
 class HospitalRepository:
@@ -84,9 +91,5 @@ class HospitalRepository:
         ).all()
 
     def key_by_hash(self, key_hash: str) -> tuple[ApiKey, Hospital] | None:
-        row = self.session.execute(
-            select(ApiKey, Hospital)
-            .join(Hospital, Hospital.id == ApiKey.hospital_id)
-            .where(ApiKey.key_hash == key_hash)
-        ).first()
+        row = self.session.execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
         return None if row is None else (row[0], row[1])

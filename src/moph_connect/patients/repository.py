@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ConsentRecord, Hospital, LineUser, Registration
@@ -24,6 +24,17 @@ def new_regist_id() -> str:
 class RegisteredPatient:
     registration: Registration
     line_user: LineUser
+
+
+# Built once: it runs on every hospital call (see appointments/repository.py).
+_REGISTRATION = (
+    select(Registration, LineUser)
+    .join(LineUser, LineUser.id == Registration.line_user_pk)
+    .where(
+        Registration.regist_id == bindparam("regist_id"),
+        Registration.environment == bindparam("environment"),
+    )
+)
 
 
 class PatientRepository:
@@ -106,11 +117,8 @@ class PatientRepository:
         ).all()
 
     def registration(self, environment: str, regist_id: str) -> RegisteredPatient | None:
-        row = self.session.execute(
-            select(Registration, LineUser)
-            .join(LineUser, LineUser.id == Registration.line_user_pk)
-            .where(Registration.regist_id == regist_id, Registration.environment == environment)
-        ).first()
+        values = {"regist_id": regist_id, "environment": environment}
+        row = self.session.execute(_REGISTRATION, values).first()
         return None if row is None else RegisteredPatient(row[0], row[1])
 
     def registration_for(self, user: LineUser, hospital_id: str, now: datetime) -> Registration:
