@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -41,6 +42,21 @@ class Ways:
 @pytest.fixture
 def ways(emulator: Running, monkeypatch: pytest.MonkeyPatch) -> Ways:
     return Ways(emulator.server.app.messaging, monkeypatch)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A user following the production channel, and pushes to her."""
+
+    user: str
+
+    def push(self, words: str = "สวัสดี") -> bytes:
+        return orjson.dumps({"to": self.user, "messages": [text(words)]})
+
+
+@pytest.fixture
+def follower(emulator: Running) -> Follower:
+    return Follower(emulator.follow())
 
 
 @pytest.fixture
@@ -102,10 +118,9 @@ def _alike(one: tuple[Any, ...], other: tuple[Any, ...]) -> None:
 
 
 def test_answers_in_the_protocol_are_uvicorns_byte_for_byte(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    good = orjson.dumps({"to": user, "messages": [text("สวัสดี")]})
+    user, good = follower.user, follower.push()
     cases: list[tuple[bytes, dict[str, Any]]] = [
         (good, {}),
         (good, {"token": "nope"}),
@@ -125,10 +140,9 @@ def test_answers_in_the_protocol_are_uvicorns_byte_for_byte(
 
 
 def test_a_retry_key_accepted_one_way_is_a_409_the_other_way(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    good = orjson.dumps({"to": user, "messages": [text("สวัสดี")]})
+    user, good = follower.user, follower.push()
     for first, second in ((PUSH, PUSH + "?via=asgi"), (PUSH + "?via=asgi", PUSH)):
         key = f"X-Line-Retry-Key: {uuid.uuid4()}\r\n"
         accepted = _exchange(connection, _request(first, good, extra=key))
@@ -144,10 +158,9 @@ def test_a_retry_key_accepted_one_way_is_a_409_the_other_way(
 
 
 def test_keep_alive_and_connection_close(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    good = orjson.dumps({"to": user, "messages": [text("สวัสดี")]})
+    user, good = follower.user, follower.push()
     for _ in range(3):  # one connection, several requests
         assert _exchange(connection, _request(PUSH, good))[0].startswith(b"HTTP/1.1 200")
     closing = _exchange(connection, _request(PUSH, good, extra="Connection: close\r\n"))
@@ -161,10 +174,10 @@ def test_keep_alive_and_connection_close(
 
 
 def test_pipelined_requests_are_answered_in_order(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    bodies = [orjson.dumps({"to": user, "messages": [text(f"ข้อ {i}")]}) for i in range(3)]
+    user = follower.user
+    bodies = [follower.push(f"ข้อ {i}") for i in range(3)]
     connection.sendall(b"".join(_request(PUSH, body) for body in bodies))
     buffered = bytearray()
     statuses = [_read(connection, buffered)[0] for _ in bodies]
@@ -175,10 +188,9 @@ def test_pipelined_requests_are_answered_in_order(
 
 
 def test_a_body_sent_in_chunks_and_pieces(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    body = orjson.dumps({"to": user, "messages": [text("ส่งเป็นท่อน")]})
+    user, body = follower.user, follower.push("ส่งเป็นท่อน")
     head = (
         f"POST {PUSH} HTTP/1.1\r\nHost: emulator\r\nAuthorization: Bearer {PRODUCTION_TOKEN}\r\n"
         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -194,10 +206,9 @@ def test_a_body_sent_in_chunks_and_pieces(
 
 
 def test_queued_faults_and_100_continue_take_the_asgi_way(
-    emulator: Running, ways: Ways, connection: socket.socket
+    emulator: Running, follower: Follower, ways: Ways, connection: socket.socket
 ) -> None:
-    user = emulator.follow()
-    good = orjson.dumps({"to": user, "messages": [text("สวัสดี")]})
+    user, good = follower.user, follower.push()
     added = emulator.http.post("/control/faults", json={"kind": "500", "count": 1})
     assert added.status_code == 201
     assert _exchange(connection, _request(PUSH, good))[0].startswith(b"HTTP/1.1 500")
