@@ -85,6 +85,13 @@ class Hospital(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime]
+    # How its queue system authenticates: "key" (Authorization: Bearer, the default) or
+    # "legacy" (no header; the MOPH Connect ID in the body names the hospital).
+    auth_mode: Mapped[str] = mapped_column(String(16), default="key", server_default="key")
+    # CIDRs keyless calls must come from (None or empty: anywhere).
+    allowed_networks: Mapped[list[str] | None] = mapped_column(JSON)
+    # Browser origins granted CORS beside the booking URL's own, e.g. "https://q.pth.go.th".
+    cors_origins: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ApiKey(Base):
@@ -98,6 +105,22 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # A rotated key keeps working until then (its grace period); None: no end.
+    expires_at: Mapped[datetime | None]
+
+
+class HospitalCallDay(Base):
+    """How many calls a hospital's system made on one Bangkok day, with a key or without."""
+
+    __tablename__ = "hospital_call_days"
+
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    keyless: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    first_call_at: Mapped[datetime]
+    last_call_at: Mapped[datetime]
 
 
 class LineUser(Base):
@@ -134,6 +157,8 @@ class Registration(Base):
     created_at: Mapped[datetime]
     # Set when she had her data deleted: hospitals calling with this ID then get 410 Gone.
     erased_at: Mapped[datetime | None]
+    # Set for IDs loaded from the running MOPH Connect (`registrations import`).
+    imported_at: Mapped[datetime | None]
 
 
 class Appointment(Base):
@@ -282,6 +307,8 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # Who did it: "cli:<os user>", an operator's e-mail, "patient" (never a secret).
+    actor: Mapped[str | None] = mapped_column(String(200))
 
 
 class IdempotencyRecord(Base):
