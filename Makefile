@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test system-deps lint typecheck unit quick bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ run: $(STAMP)
 	$(BIN)/moph-connect serve
 
 ## test: lint, type-check and the whole test suite (SQLite and a throwaway PostgreSQL)
-test: lint typecheck unit
+test: system-deps lint typecheck unit
+
+## system-deps: the Debian packages the tests need (PostgreSQL, Chromium, Thai fonts, ...)
+system-deps:
+	scripts/system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -28,6 +32,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+## quick: the suite without the slow (processes) and browser tests, for a local loop
+quick: $(STAMP)
+	$(BIN)/pytest -m "not slow and not browser"
 
 ## bench: the dispatcher benchmark (see BENCHMARKS.md)
 bench: $(STAMP)

@@ -97,6 +97,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             process.kill()
             output, _ = process.communicate()
         assert "built-in LINE emulator" in output, output
+        # One line per thing a newcomer needs, no third-party chatter (alembic's plugins).
+        assert "Database: sqlite:///./var/moph-connect.db" in output, output
+        assert "alembic" not in output, output
 
 
 def _healthy(base: str) -> bool:

@@ -10,10 +10,23 @@ from moph_connect.settings import Settings, get_settings
 
 
 def configure_logging(settings: Settings) -> None:
+    """Our own messages at MOPH_CONNECT_LOG_LEVEL; other libraries' (alembic's plugin
+    list, uvicorn's) only from WARNING up, unless that level is DEBUG."""
+    level = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(level, int):
+        level = logging.INFO
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=level if level <= logging.DEBUG else max(level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("moph_connect").setLevel(level)
+
+
+def database_label(url: str) -> str:
+    """The database URL as a start-up line may show it: no password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def open_database(

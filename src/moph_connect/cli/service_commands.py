@@ -7,9 +7,9 @@ import logging
 import typer
 from rich.console import Console
 
-from moph_connect.cli.common import configure_logging, open_database
+from moph_connect.cli.common import configure_logging, database_label, open_database
 from moph_connect.clock import SystemClock
-from moph_connect.settings import get_settings
+from moph_connect.settings import EMULATOR_CREDENTIALS, get_settings
 
 # The web stack, the emulator and the dispatcher are imported inside the commands that
 # run them, so that short commands (`hospital add`, `--help`) start quickly.
@@ -39,7 +39,8 @@ def serve(
         settings.port = port
     configure_logging(settings)
     database = open_database(settings)
-    console = Console()
+    console = Console(soft_wrap=True)  # whole lines, so they can be grepped in logs
+    console.print(f"Database: {database_label(settings.database_url)} (migrated)")
     emulator = None
     base = settings.resolved_public_base_url()
     if settings.uses_embedded_emulator:
@@ -99,12 +100,25 @@ def line_emulator(
 ) -> None:
     """Run the LINE emulator as its own process (point the service at it with
     MOPH_CONNECT_LINE_API_BASE_URL=http://<host>:<port>)."""
+    from moph_connect.environments import ENVIRONMENTS
     from moph_connect.line_emulator import EmulatorConfig, run_emulator
 
+    settings = get_settings()
+    configure_logging(settings)
+    # The channels the service is configured with (the built-in ones where it has none),
+    # so that the service accepts the webhooks the emulator signs.
     config = EmulatorConfig.default(
-        webhook_base=webhook_base.rstrip("/"), rate_limit_per_second=rate_limit or None
+        webhook_base=webhook_base.rstrip("/"),
+        rate_limit_per_second=rate_limit or None,
+        credentials={env: settings.channel_credentials(env) for env in ENVIRONMENTS},
     )
-    Console().print(f"LINE emulator on http://{host}:{port} (webhooks to {webhook_base})")
+    console = Console()
+    console.print(f"LINE emulator on http://{host}:{port} (webhooks to {webhook_base})")
+    for env in ENVIRONMENTS:
+        own = settings.channel_credentials(env) != EMULATOR_CREDENTIALS[env]
+        console.print(
+            f"  {env} channel: {'configured credentials' if own else 'built-in credentials'}"
+        )
     run_emulator(host, port, config)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from moph_connect.clock import Clock, SystemClock
 from moph_connect.environments import ENVIRONMENTS, Environment
-from moph_connect.settings import EMULATOR_CREDENTIALS
+from moph_connect.settings import EMULATOR_CREDENTIALS, ChannelCredentials
 
 BOT_DISPLAY_NAMES: dict[Environment, str] = {
     "production": "MOPH Connect",
@@ -73,18 +73,22 @@ class EmulatorConfig:
         *,
         rate_limit_per_second: float | None = 2000.0,
         clock: Clock | None = None,
+        credentials: Mapping[Environment, ChannelCredentials] | None = None,
     ) -> EmulatorConfig:
-        """The project's two channels with the built-in emulator credentials.
+        """The project's two channels, with the built-in emulator credentials unless
+        `credentials` gives a channel's own (the service's configured ones, so that both
+        sides sign and check webhooks with the same secret).
 
         `webhook_base` is our service's base URL (e.g. `http://127.0.0.1:8000`); None leaves
         the channels without a webhook, so user actions are recorded but not delivered.
         """
         base = webhook_base.rstrip("/") if webhook_base else None
+        chosen = {**EMULATOR_CREDENTIALS, **(credentials or {})}
         channels: dict[str, EmulatorChannel] = {
             env: EmulatorChannel(
                 name=env,
-                access_token=EMULATOR_CREDENTIALS[env].access_token,
-                secret=EMULATOR_CREDENTIALS[env].secret,
+                access_token=chosen[env].access_token,
+                secret=chosen[env].secret,
                 webhook_url=f"{base}{WEBHOOK_PATHS[env]}" if base else None,
                 bot_display_name=BOT_DISPLAY_NAMES[env],
             )
