@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from moph_connect.clock import Clock
+from moph_connect.api.bodies import CallBody, read_call_body
 from moph_connect.db.uow import Database
+from moph_connect.networks import IPAddress, client_address
 from moph_connect.runtime import Runtime
-from moph_connect.settings import Settings
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -24,14 +25,34 @@ def get_database(runtime: RuntimeDep) -> Database:
     return runtime.database
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
-    return runtime.clock
-
-
-def get_settings(runtime: RuntimeDep) -> Settings:
-    return runtime.settings
-
-
 DatabaseDep = Annotated[Database, Depends(get_database)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# Declared so that OpenAPI (and /docs' "Authorize") knows the scheme; the header itself is
+# read raw below, because "no header" (legacy mode) and "a malformed header" (401) differ.
+hospital_key = HTTPBearer(
+    auto_error=False,
+    scheme_name="HospitalKey",
+    description="The hospital's API key for this environment: `mcp_live_...` on /api, "
+    "`mcp_test_...` on /test/api. Hospitals in legacy mode may send no Authorization header "
+    "at all: the patient's MOPH Connect ID (`userId`) then names the hospital.",
+)
+
+
+def get_authorization(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(hospital_key)],
+) -> str | None:
+    return request.headers.get("authorization")
+
+
+AuthorizationDep = Annotated[str | None, Depends(get_authorization)]
+
+
+def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | None:
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies)
+
+
+ClientAddressDep = Annotated[IPAddress | None, Depends(get_client_address)]
+
+CallBodyDep = Annotated[CallBody, Depends(read_call_body)]

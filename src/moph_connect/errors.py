@@ -65,3 +65,7 @@ class ValidationFailed(MophConnectError):
 
 class IdempotencyKeyReused(MophConnectError):
     status, problem, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
+
+
+class Forbidden(MophConnectError):
+    status, problem, title = 403, "forbidden", "Forbidden"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
+from moph_connect.networks import IPNetwork
 from moph_connect.settings import Settings
 
 
@@ -17,3 +19,7 @@ class Runtime:
     clock: Clock
     # Called after a transaction planned messages, to wake an in-process dispatcher.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+
+    @cached_property
+    def trusted_proxies(self) -> list[IPNetwork]:
+        return self.settings.trusted_proxy_networks()

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from moph_connect.environments import ENVIRONMENTS, Environment
+from moph_connect.networks import IPNetwork, parse_networks
 
 LINE_API_DEFAULT_BASE_URL = "https://api.line.me"
 # LINE serves uploads and downloads of content (rich-menu images) from another host.
@@ -70,6 +71,25 @@ class Settings(BaseSettings):
 
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "INFO"
+
+    # Reverse proxies in front of `serve` (CIDRs, comma-separated): only when the direct
+    # peer is one of them is X-Forwarded-For believed (a keyless call's allow-list).
+    trusted_proxies: str = ""
+    # Browser origins granted CORS on the hospital API besides the registered hospitals'
+    # (comma-separated, e.g. "https://queue.example.go.th").
+    cors_origins: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        return parse_networks(self.trusted_proxies)
+
+    def extra_cors_origins(self) -> list[str]:
+        return [item for item in self.cors_origins.replace(",", " ").split() if item]
 
     def _configured(self, environment: Environment) -> ChannelCredentials | None:
         if environment == "production":

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from moph_connect.hospitals.service import NewHospital
 from tests.conftest import fresh_database_url
 from tests.support.stack import Stack, running_stack
 
@@ -22,3 +23,11 @@ def shared_stack(
     url = fresh_database_url(request, request.param, tmp_path_factory.mktemp("db"))
     with running_stack(url, START) as stack:
         yield stack
+
+
+@pytest.fixture
+def patient(shared_stack: Stack) -> tuple[NewHospital, str]:
+    """A key-mode hospital and the MOPH Connect ID of a patient who picked it."""
+    hospital = shared_stack.register_hospital()
+    user = shared_stack.follow()
+    return hospital, shared_stack.pick_hospital(user, hospital.hospital_id)

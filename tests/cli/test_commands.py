@@ -47,7 +47,8 @@ def test_hospital_add_prints_keys_once_and_list_shows_it(tmp_path: Path) -> None
     )
     assert added.returncode == 0, added.stderr
     created = json.loads(added.stdout)
-    assert set(created) == {"hospitalId", "productionKey", "testKey"}
+    assert set(created) == {"hospitalId", "productionKey", "testKey", "auth"}
+    assert created["auth"] == "key"  # the default for every hospital registered now
     assert created["productionKey"].startswith("mcp_live_")
     assert created["testKey"].startswith("mcp_test_")
     assert (tmp_path / "var" / "moph-connect.db").exists()  # the embedded default

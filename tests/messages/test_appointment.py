@@ -323,8 +323,16 @@ def test_moved_shows_old_and_new_dates() -> None:
 
 
 def test_hospital_text_is_tidied_not_rewritten() -> None:
-    view = replace(SEED, patient_name="  นาย\u202e ประโยชน์ \n รุจิรา\x00 ")
+    view = replace(SEED, patient_name="  นาย\u202e ประโยชน์  รุจิรา\x00 ")
     assert SEED.patient_name in texts(queue_card(view))
+
+
+def test_the_card_keeps_the_hospitals_line_breaks_and_the_chat_list_one_line() -> None:
+    view = replace(SEED, appointment_time="09:00-09:15 น. \n\n  กรุณามาก่อนเวลา 10 นาที ")
+    message = queue_card(view)
+    assert_sendable(message)
+    assert "09:00-09:15 น.\nกรุณามาก่อนเวลา 10 นาที" in texts(message)
+    assert "\n" not in message["altText"]
 
 
 def test_blank_fields_show_a_dash_instead_of_breaking_the_message() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -13,10 +14,12 @@ from starlette.applications import Starlette
 from moph_connect import __version__
 from moph_connect.api import problems
 from moph_connect.api.body_limit import BodySizeLimit
+from moph_connect.api.cors import HospitalApiCors
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.webhook import WebhookProcessor
 from moph_connect.environments import ENVIRONMENTS
+from moph_connect.hospitals.cors_origins import CorsOrigins
 from moph_connect.outbox.worker import DispatcherThread
 from moph_connect.runtime import Runtime
 from moph_connect.settings import EMBEDDED_EMULATOR_PATH
@@ -32,6 +35,22 @@ Your queue system calls these endpoints with the patient's MOPH Connect ID (`use
 your **production** key. Authenticate with `Authorization: Bearer <key>`. Errors are
 `application/problem+json` and name the field and the reason. Times are Asia/Bangkok.
 """
+
+
+def _document_request_bodies(app: FastAPI) -> None:
+    """The hospital calls' body schemas in OpenAPI's components (their endpoints read the
+    body themselves, so FastAPI does not add them)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(appointment_endpoints.openapi_components())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -76,11 +95,16 @@ def create_app(
     app.state.webhook_processor = processor
     app.state.dispatcher = dispatcher
     problems.install(app)
+    _document_request_bodies(app)
     # The embedded emulator plays LINE, whose own limits it enforces.
     app.add_middleware(
         BodySizeLimit,
         max_bytes=runtime.settings.max_request_body_bytes,
         exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
+    )
+    app.add_middleware(
+        HospitalApiCors,
+        origins=CorsOrigins(runtime.database, runtime.settings.extra_cors_origins()),
     )
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))

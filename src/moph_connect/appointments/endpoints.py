@@ -1,7 +1,10 @@
 """The hospital API: `/api/...` (production) and `/test/api/...` (test environment).
 
 One router per environment, built by the same factory: the paths, bodies and answers are
-identical, only the keys, the LINE channel and the data differ.
+identical, only the keys, the LINE channel and the data differ. Each call goes the same
+way: read the body however it was sent (`api/bodies.py`), authenticate (by key, or the
+keyless way for hospitals in legacy mode: `hospitals/authentication.py`), and only then
+validate the fields, so that an unauthenticated caller learns nothing about them.
 """
 
 from __future__ import annotations
@@ -11,22 +14,36 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from moph_connect.api.bodies import CallBody
 from moph_connect.appointments.repository import AppointmentRepository
-from moph_connect.appointments.schemas import AlertCall, AppointmentOut, QueueCall
+from moph_connect.appointments.schemas import (
+    AlertCall,
+    AppointmentOut,
+    FieldWarning,
+    QueueCall,
+)
 from moph_connect.appointments.service import AppointmentService
 from moph_connect.db.models import IdempotencyRecord
-from moph_connect.deps import DatabaseDep, RuntimeDep
+from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
 from moph_connect.environments import Environment
 from moph_connect.errors import IdempotencyKeyReused, ValidationFailed
-from moph_connect.hospitals.service import authenticate
+from moph_connect.hospitals.authentication import (
+    AuthenticatedHospital,
+    authenticate_call,
+    authenticate_key,
+)
+from moph_connect.hospitals.repository import HospitalRepository
+from moph_connect.networks import IPAddress
+from moph_connect.runtime import Runtime
+from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind
 
-AuthorizationHeader = Annotated[
-    str | None, Header(description="`Bearer <key>`: the hospital's key for this environment.")
-]
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
@@ -37,8 +54,12 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, unknown, or other-environment API key"},
+    400: {"description": "The body is not one JSON object or form, or not UTF-8"},
+    401: {"description": "Missing, unknown, revoked or other-environment API key"},
+    403: {"description": "A keyless call from outside the hospital's registered networks"},
     404: {"description": "userId not issued to this hospital, or no such appointment"},
+    409: {"description": "The appointment was cancelled"},
+    410: {"description": "The patient had her data deleted"},
     413: {"description": "Body too large"},
     422: {"description": "Invalid field (problem+json names the field and the reason)"},
 }
@@ -55,6 +76,62 @@ _SUMMARIES: dict[CallKind, tuple[str, str]] = {
     ),
 }
 
+_BODY_TYPES = (
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+)
+
+
+# Added to the OpenAPI components by `openapi_components` (no body parameter brings them:
+# the endpoints read the body themselves).
+REQUEST_MODELS: tuple[type[QueueCall], ...] = (QueueCall, AlertCall)
+
+
+def openapi_components() -> dict[str, Any]:
+    return {
+        model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for model in REQUEST_MODELS
+    }
+
+
+def _request_body(model: type[QueueCall]) -> dict[str, Any]:
+    """The body as OpenAPI shows it: read whatever the Content-Type says (see bodies.py)."""
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "The seed's JSON object. It is read as JSON whatever the "
+            "Content-Type says (`application/json`, `text/plain`, none, or a form type "
+            "whose raw body is a JSON object); a form whose fields carry the same names is "
+            "read too. UTF-8, with or without a BOM. Unknown fields are ignored (and "
+            "listed in `warnings`).",
+            "content": {media_type: {"schema": schema} for media_type in _BODY_TYPES},
+        }
+    }
+
+
+def _validated(model: type[QueueCall], body: CallBody) -> tuple[QueueCall, list[FieldWarning]]:
+    warnings = [FieldWarning(field=w.field, reason=w.reason) for w in body.warnings]
+    try:
+        call = model.model_validate(body.fields, context={"warnings": warnings})
+    except ValidationError as error:
+        # Rendered by the one problem+json handler, like FastAPI's own validation errors.
+        raise RequestValidationError(error.errors(include_url=False)) from None
+    return call, warnings
+
+
+def _name_warning(call: QueueCall, hospital: AuthenticatedHospital) -> list[FieldWarning]:
+    if call.hospitalName is None or call.hospitalName == hospital.name:
+        return []
+    return [
+        FieldWarning(
+            field="hospitalName",
+            reason=f"differs from the registered name; messages say {hospital.name!r}",
+        )
+    ]
+
 
 def _request_hash(call_kind: str, call: QueueCall) -> str:
     canonical = orjson.dumps(
@@ -63,23 +140,55 @@ def _request_hash(call_kind: str, call: QueueCall) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def _caller(
+    session: Session,
+    runtime: Runtime,
+    environment: Environment,
+    body: CallBody,
+    authorization: str | None,
+    client: IPAddress | None,
+) -> AuthenticatedHospital:
+    now = runtime.clock.now()
+    hospital = authenticate_call(
+        session,
+        environment,
+        authorization=authorization,
+        user_id=body.fields.get("userId"),
+        client=client,
+        now=now,
+    )
+    HospitalRepository(session).count_call(
+        hospital.hospital_id,
+        environment,
+        rules.bangkok_date(now),
+        keyless=hospital.keyless,
+        now=now,
+    )
+    return hospital
+
+
 def _handle(
-    runtime: RuntimeDep,
+    runtime: Runtime,
     environment: Environment,
     call_kind: CallKind,
-    call: QueueCall,
+    body: CallBody,
     authorization: str | None,
+    client: IPAddress | None,
     idempotency_key: str | None,
 ) -> JSONResponse:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise ValidationFailed.field("Idempotency-Key", "must be 1 to 200 characters")
+    model = AlertCall if call_kind == "alert" else QueueCall
     # Two identical calls racing each other: the loser hits a unique constraint, and on
     # its second try finds what the winner planned.
     for attempt in range(3):
         try:
-            result = _handle_once(
-                runtime, environment, call_kind, call, authorization, idempotency_key
-            )
+            with runtime.database.transaction() as session:
+                hospital = _caller(session, runtime, environment, body, authorization, client)
+                call, warnings = _validated(model, body)
+                result = _handle_once(
+                    session, runtime, hospital, call_kind, call, warnings, idempotency_key
+                )
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -90,44 +199,44 @@ def _handle(
 
 
 def _handle_once(
-    runtime: RuntimeDep,
-    environment: Environment,
+    session: Session,
+    runtime: Runtime,
+    hospital: AuthenticatedHospital,
     call_kind: CallKind,
     call: QueueCall,
-    authorization: str | None,
+    warnings: list[FieldWarning],
     idempotency_key: str | None,
 ) -> JSONResponse:
     now = runtime.clock.now()
-    with runtime.database.transaction() as session:
-        hospital = authenticate(session, authorization, environment)
-        repository = AppointmentRepository(session)
-        request_hash = _request_hash(call_kind, call)
-        if idempotency_key is not None:
-            record = repository.idempotency_record(
-                hospital.hospital_id, environment, idempotency_key
-            )
-            if record is not None:
-                if record.request_hash != request_hash:
-                    raise IdempotencyKeyReused(
-                        "This Idempotency-Key was used with a different call or body."
-                    )
-                return JSONResponse(record.response, status_code=record.status_code)
-        answer = AppointmentService(
-            session, survey_expiry_days=runtime.settings.survey_expiry_days
-        ).handle_call(hospital, call_kind, call, now)
-        body = answer.model_dump(mode="json")
-        if idempotency_key is not None:
-            repository.add_idempotency_record(
-                IdempotencyRecord(
-                    hospital_id=hospital.hospital_id,
-                    environment=environment,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    status_code=202,
-                    response=body,
-                    created_at=now,
+    repository = AppointmentRepository(session)
+    request_hash = _request_hash(call_kind, call)
+    if idempotency_key is not None:
+        record = repository.idempotency_record(
+            hospital.hospital_id, hospital.environment, idempotency_key
+        )
+        if record is not None:
+            if record.request_hash != request_hash:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used with a different call or body."
                 )
+            return JSONResponse(record.response, status_code=record.status_code)
+    answer = AppointmentService(
+        session, survey_expiry_days=runtime.settings.survey_expiry_days
+    ).handle_call(hospital, call_kind, call, now)
+    answer.warnings = [*warnings, *_name_warning(call, hospital)]
+    body = answer.model_dump(mode="json")
+    if idempotency_key is not None:
+        repository.add_idempotency_record(
+            IdempotencyRecord(
+                hospital_id=hospital.hospital_id,
+                environment=hospital.environment,
+                key=idempotency_key,
+                request_hash=request_hash,
+                status_code=202,
+                response=body,
+                created_at=now,
             )
+        )
     return JSONResponse(body, status_code=202)
 
 
@@ -136,57 +245,35 @@ def build_router(environment: Environment) -> APIRouter:
     tag = "Hospital API" if environment == "production" else "Hospital API (test environment)"
     router = APIRouter(prefix=prefix, tags=[tag], responses=_ERRORS)
 
-    for call_kind, (suffix, summary) in _SUMMARIES.items():
-
+    def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
+        # `call_kind` is bound by this closure, never by a parameter a caller could set.
         def endpoint(
-            call: QueueCall,
             runtime: RuntimeDep,
-            authorization: AuthorizationHeader = None,
+            body: CallBodyDep,
+            authorization: AuthorizationDep,
+            client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
-            _kind: CallKind = call_kind,
         ) -> JSONResponse:
-            return _handle(runtime, environment, _kind, call, authorization, idempotency_key)
+            return _handle(
+                runtime, environment, call_kind, body, authorization, client, idempotency_key
+            )
 
         router.add_api_route(
-            "/queue" + suffix,
+            path,
             endpoint,
             methods=["POST"],
             status_code=202,
             response_model=AppointmentOut,
             summary=summary,
             operation_id=f"{environment}_{call_kind}",
+            openapi_extra=_request_body(model),
         )
 
-    @router.post(
-        "/alert",
-        status_code=202,
-        response_model=AppointmentOut,
-        summary="Send the patient an immediate alert, styled by the hospital.",
-        operation_id=f"{environment}_alert",
+    for call_kind, (suffix, summary) in _SUMMARIES.items():
+        add_call(call_kind, "/queue" + suffix, summary, QueueCall)
+    add_call(
+        "alert", "/alert", "Send the patient an immediate alert, styled by the hospital.", AlertCall
     )
-    def alert(
-        call: AlertCall,
-        runtime: RuntimeDep,
-        authorization: AuthorizationHeader = None,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> JSONResponse:
-        return _handle(runtime, environment, "alert", call, authorization, idempotency_key)
-
-    @router.get(
-        "/queue/{appointment_id}",
-        response_model=AppointmentOut,
-        summary="An appointment and the messages planned for it (owning hospital only).",
-        operation_id=f"{environment}_get_appointment",
-    )
-    def get_appointment(
-        appointment_id: str,
-        database: DatabaseDep,
-        authorization: AuthorizationHeader = None,
-    ) -> AppointmentOut:
-        with database.transaction() as session:
-            hospital = authenticate(session, authorization, environment)
-            service = AppointmentService(session)
-            return service.describe(service.owned(hospital, appointment_id), [])
 
     @router.post(
         "/queue/cancel",
@@ -195,31 +282,53 @@ def build_router(environment: Environment) -> APIRouter:
         summary="Cancel an appointment named by the call's body: pending messages are "
         "cancelled and the patient is told.",
         operation_id=f"{environment}_cancel",
+        openapi_extra=_request_body(QueueCall),
     )
     def cancel(
-        call: QueueCall, runtime: RuntimeDep, authorization: AuthorizationHeader = None
+        runtime: RuntimeDep,
+        body: CallBodyDep,
+        authorization: AuthorizationDep,
+        client: ClientAddressDep,
     ) -> AppointmentOut:
         with runtime.database.transaction() as session:
-            hospital = authenticate(session, authorization, environment)
+            hospital = _caller(session, runtime, environment, body, authorization, client)
+            call, warnings = _validated(QueueCall, body)
             answer = AppointmentService(session).cancel_by_call(hospital, call, runtime.clock.now())
+            answer.warnings = [*warnings, *_name_warning(call, hospital)]
         runtime.wake_dispatcher()
         return answer
+
+    @router.get(
+        "/queue/{appointment_id}",
+        response_model=AppointmentOut,
+        summary="An appointment and the messages planned for it (owning hospital only; "
+        "with a key).",
+        operation_id=f"{environment}_get_appointment",
+    )
+    def get_appointment(
+        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationDep
+    ) -> AppointmentOut:
+        with runtime.database.transaction() as session:
+            hospital = authenticate_key(session, authorization, environment, runtime.clock.now())
+            service = AppointmentService(session)
+            return service.describe(service.owned(hospital, appointment_id), [])
 
     @router.delete(
         "/queue/{appointment_id}",
         status_code=202,
         response_model=AppointmentOut,
-        summary="Cancel an appointment by its id (same effect as /queue/cancel).",
+        summary="Cancel an appointment by its id (same effect as /queue/cancel; with a key).",
         operation_id=f"{environment}_delete_appointment",
     )
     def delete_appointment(
-        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None
+        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationDep
     ) -> AppointmentOut:
         with runtime.database.transaction() as session:
-            hospital = authenticate(session, authorization, environment)
+            now = runtime.clock.now()
+            hospital = authenticate_key(session, authorization, environment, now)
             service = AppointmentService(session)
             appointment = service.owned(hospital, appointment_id)
-            answer = service.cancel(hospital, appointment, runtime.clock.now())
+            answer = service.cancel(hospital, appointment, now)
         runtime.wake_dispatcher()
         return answer
 

@@ -9,8 +9,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from moph_connect.appointments import fields
 from moph_connect.appointments.outbox_rows import AnyKind
 from moph_connect.messages import normalize_link
 
@@ -27,53 +37,130 @@ SEED_EXAMPLE: dict[str, Any] = {
 }
 
 
+class FieldWarning(BaseModel):
+    """Something the server changed or ignored in an accepted call."""
+
+    field: str
+    reason: str
+
+
+def _note(info: ValidationInfo, reasons: tuple[str, ...], field: str | None = None) -> None:
+    """Collect what reading a field changed, when the caller asked (validation context)."""
+    warnings = (info.context or {}).get("warnings")
+    if isinstance(warnings, list):
+        name = field or info.field_name or "body"
+        warnings.extend(FieldWarning(field=name, reason=reason) for reason in reasons)
+
+
+def _read(value: Any, info: ValidationInfo, *, multiline: bool) -> Any:
+    if value is None:
+        return None
+    try:
+        read = fields.read_text(value, multiline=multiline)
+    except fields.FieldUnreadable as error:
+        raise ValueError(str(error)) from None
+    _note(info, read.changes)
+    return read.value
+
+
+def _read_text(value: Any, info: ValidationInfo) -> Any:
+    return _read(value, info, multiline=True)
+
+
+def _read_line(value: Any, info: ValidationInfo) -> Any:
+    return _read(value, info, multiline=False)
+
+
 def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(
-        strict=True, strip_whitespace=True, min_length=1, max_length=max_length
-    )
+    return StringConstraints(strict=True, min_length=1, max_length=max_length)
 
 
-Text20 = Annotated[str, _text(20)]
-Text100 = Annotated[str, _text(100)]
-Text200 = Annotated[str, _text(200)]
-Text300 = Annotated[str, _text(300)]
+# Text the patient reads: line breaks kept, other control characters removed.
+Text20 = Annotated[str, _text(20), BeforeValidator(_read_text)]
+Text100 = Annotated[str, _text(100), BeforeValidator(_read_text)]
+Text200 = Annotated[str, _text(200), BeforeValidator(_read_text)]
+Text300 = Annotated[str, _text(300), BeforeValidator(_read_text)]
 
 
 HttpUrlText = Annotated[
     str,
-    StringConstraints(
-        strict=True, strip_whitespace=True, max_length=1000, pattern=r"^https?://[^\s]+$"
-    ),
+    StringConstraints(strict=True, max_length=1000, pattern=r"^https?://[^\s]+$"),
+    BeforeValidator(_read_line),
 ]
+
+DATE_FORMS = (
+    "`YYYY-MM-DD` (Asia/Bangkok). Also read: `YYYY-MM-DD HH:MM[:SS]` and ISO 8601 "
+    "date-times (`T`, optional `Z` or offset), of which the Bangkok calendar date counts; "
+    "a year of 2400 or more is a Buddhist-era year (2569 is 2026). The answer's `warnings` "
+    "say how a date other than `YYYY-MM-DD` was read."
+)
 
 
 class QueueCall(BaseModel):
-    """Body of `/api/queue`, `/api/queue/schedule` and `/api/queue/notify`."""
+    """Body of `/api/queue`, `/api/queue/schedule` and `/api/queue/notify`.
+
+    Validated with `model_validate(fields, context={"warnings": [...]})` so that what was
+    changed or ignored is reported in the answer.
+    """
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [SEED_EXAMPLE]})
 
     userId: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{24}$")] = Field(
         description="The patient's MOPH Connect ID, from `?regist=` on your booking page."
     )
-    hospitalName: Text200
+    hospitalName: str | None = Field(
+        default=None,
+        description="Optional, not shown to the patient: every message carries the "
+        "hospital's registered name (a warning says so when this differs).",
+    )
     origin: Text200
     queueNumber: Text100
     patientName: Text200
-    appointmentDate: Annotated[
-        str, StringConstraints(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    ] = Field(description="The appointment day, YYYY-MM-DD (Asia/Bangkok).")
+    appointmentDate: str = Field(description=DATE_FORMS)
     appointmentTime: Text300
     detailsLink: HttpUrlText
     currentQueueLink: HttpUrlText
 
-    @field_validator("appointmentDate")
+    @model_validator(mode="before")
     @classmethod
-    def _real_date(cls, value: str) -> str:
+    def _unknown_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in cls.model_fields]
+            for key in unknown[:20]:  # a body of 1,000 junk keys needs no 1,000 warnings
+                _note(info, ("is not a field of this call; ignored",), field=str(key)[:100])
+        return data
+
+    @field_validator("hospitalName", mode="before")
+    @classmethod
+    def _informational_name(cls, value: Any, info: ValidationInfo) -> str | None:
+        """Only compared with the registry, so never a reason to refuse a call."""
+        if value is None:
+            return None
         try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("is not a real calendar date") from None
-        return value
+            read = fields.read_text(value)
+        except fields.FieldUnreadable:
+            _note(info, ("is not text; ignored",))
+            return None
+        _note(info, read.changes)
+        if not read.value or len(read.value) > 200:
+            _note(info, ("is empty or longer than 200 characters; ignored",))
+            return None
+        return read.value
+
+    @field_validator("userId", mode="before")
+    @classmethod
+    def _trimmed_id(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("appointmentDate", mode="before")
+    @classmethod
+    def _read_date(cls, value: Any, info: ValidationInfo) -> str:
+        try:
+            read = fields.read_appointment_date(value)
+        except fields.FieldUnreadable as error:
+            raise ValueError(str(error)) from None
+        _note(info, read.changes)
+        return read.value.isoformat()
 
     @field_validator("detailsLink", "currentQueueLink")
     @classmethod
@@ -113,6 +200,11 @@ class AlertCall(QueueCall):
     detailsLinkLabel: Text20 | None = None
     currentQueueLinkLabel: Text20 | None = None
 
+    @field_validator("backgroundColor", mode="before")
+    @classmethod
+    def _trimmed_color(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
 
 MessageStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
 
@@ -138,4 +230,10 @@ class AppointmentOut(BaseModel):
     messages: list[PlannedMessageOut]
     skipped: list[SkippedMessageOut] = Field(
         default_factory=list, description="Messages this call did not plan, and why."
+    )
+    warnings: list[FieldWarning] = Field(
+        default_factory=list,
+        description="What the server changed or ignored in this call (a date read from "
+        "another form, control characters removed, unknown fields, the registered hospital "
+        "name used): the call was accepted, but the developer should look.",
     )

@@ -29,7 +29,7 @@ from moph_connect.appointments.schemas import (
 )
 from moph_connect.db.models import Appointment, OutboxMessage, Survey
 from moph_connect.errors import Conflict, Gone, NotFound, ValidationFailed
-from moph_connect.hospitals.service import AuthenticatedHospital
+from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
@@ -40,9 +40,9 @@ from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
 MAX_DAYS_AHEAD = timedelta(days=400)
 BLOCKED = "the patient has blocked MOPH Connect on LINE"
 
-# Fields of the call that describe the appointment (the identity fields excluded).
+# Fields of the call that describe the appointment (the identity fields excluded). The
+# hospital's name is not among them: messages carry the registered name, not the body's.
 _DETAIL_FIELDS = {
-    "hospital_name": "hospitalName",
     "origin": "origin",
     "patient_name": "patientName",
     "appointment_time": "appointmentTime",
@@ -197,6 +197,7 @@ class AppointmentService:
         lang: messages.Lang,
     ) -> Appointment:
         details = {column: getattr(call, field) for column, field in _DETAIL_FIELDS.items()}
+        details["hospital_name"] = hospital.name
         if appointment is None:
             appointment = Appointment(
                 id=_new_id(),

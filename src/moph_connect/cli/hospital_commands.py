@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from moph_connect.audit.repository import cli_actor
 from moph_connect.cli.common import open_database
 from moph_connect.clock import SystemClock
 from moph_connect.errors import MophConnectError
+from moph_connect.hospitals.access import (
+    CLEAR_NETWORKS,
+    CLEAR_ORIGINS,
+    checked_auth_mode,
+    keyless_calls_in_window,
+    update_access,
+)
 from moph_connect.hospitals.importing import ImportRejected, import_hospitals, read_rows
 from moph_connect.hospitals.repository import HospitalRepository
 from moph_connect.hospitals.service import NewHospital, register_hospital
@@ -40,11 +48,19 @@ def add(
     latitude: float | None = typer.Option(None, "--latitude", help="-90 to 90, e.g. 14.0208"),
     longitude: float | None = typer.Option(None, "--longitude", help="-180 to 180, e.g. 100.5250"),
     phone: str | None = typer.Option(None, "--phone", help='digits and dashes: "02-581-2345"'),
+    auth: str = typer.Option(
+        "key",
+        "--auth",
+        help="key: every call sends its API key (the default). legacy: calls without an "
+        "Authorization header are accepted, named by the patient's MOPH Connect ID "
+        "(systems in the field since 2018).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Register a hospital and print its production and test API keys (shown only once)."""
     database = open_database()
     try:
+        checked_auth_mode(auth)
         with database.transaction() as session:
             new = register_hospital(
                 session,
@@ -57,6 +73,16 @@ def add(
                 longitude=longitude,
                 phone=phone,
             )
+            if auth != "key":
+                update_access(
+                    session,
+                    new.hospital_id,
+                    auth=auth,
+                    allowed_networks=None,
+                    cors_origins=None,
+                    actor=cli_actor(),
+                    now=SystemClock().now(),
+                )
     except MophConnectError as error:
         typer.echo(f"error: {error.detail}", err=True)
         raise typer.Exit(2) from None
@@ -69,6 +95,7 @@ def add(
                     "hospitalId": new.hospital_id,
                     "productionKey": new.production_key,
                     "testKey": new.test_key,
+                    "auth": auth,
                 },
                 ensure_ascii=False,
             )
@@ -78,7 +105,68 @@ def add(
     console.print(f"[green]Registered[/green] {new.name} as [bold]{new.hospital_id}[/bold]")
     console.print(f"  production key (for /api):      {new.production_key}")
     console.print(f"  test key       (for /test/api): {new.test_key}")
+    if auth == "legacy":
+        console.print("  auth: legacy (calls without a key are accepted; keys work too)")
     console.print(f"[yellow]{KEYS_WARNING}[/yellow]")
+
+
+@app.command()
+def update(
+    hospital_id: Annotated[str, typer.Argument(help="e.g. h3f9c2a1b7d4e6f80")],
+    auth: str | None = typer.Option(
+        None, "--auth", help="key or legacy (see `hospital add --help`)."
+    ),
+    allow_ip: list[str] | None = typer.Option(
+        None,
+        "--allow-ip",
+        help="A network (CIDR) keyless calls must come from; repeat for several. Given, it "
+        f"replaces the list; `--allow-ip {CLEAR_NETWORKS}` empties it (from anywhere).",
+    ),
+    cors_origin: list[str] | None = typer.Option(
+        None,
+        "--cors-origin",
+        help="A browser origin (scheme://host[:port]) allowed to call the API besides the "
+        "booking URL's own; repeat for several. Given, it replaces the list; "
+        f"`--cors-origin {CLEAR_ORIGINS}` empties it.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Change how a hospital's system may call the API (every change is audited)."""
+    database = open_database()
+    try:
+        with database.transaction() as session:
+            access = update_access(
+                session,
+                hospital_id,
+                auth=auth,
+                allowed_networks=allow_ip,
+                cors_origins=cors_origin,
+                actor=cli_actor(),
+                now=SystemClock().now(),
+            )
+    except MophConnectError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "hospitalId": access.hospital_id,
+                    "auth": access.auth,
+                    "allowedNetworks": access.allowed_networks,
+                    "corsOrigins": access.cors_origins,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    console = Console()
+    console.print(f"[green]Updated[/green] {access.name} ({access.hospital_id})")
+    console.print(f"  auth: {access.auth}")
+    console.print(f"  keyless calls from: {', '.join(access.allowed_networks) or 'anywhere'}")
+    console.print(f"  extra CORS origins: {', '.join(access.cors_origins) or 'none'}")
 
 
 @app.command("import")
@@ -178,7 +266,8 @@ def list_hospitals(as_json: bool = typer.Option(False, "--json", help="Print JSO
     database = open_database()
     try:
         with database.transaction() as session:
-            hospitals = [
+            keyless = keyless_calls_in_window(session, SystemClock().now())
+            hospitals: list[dict[str, Any]] = [
                 {
                     "hospitalId": h.id,
                     "name": h.name,
@@ -190,6 +279,11 @@ def list_hospitals(as_json: bool = typer.Option(False, "--json", help="Print JSO
                     "bookingUrl": h.booking_url,
                     "active": h.active,
                     "createdAt": h.created_at.isoformat(),
+                    "auth": h.auth_mode,
+                    "allowedNetworks": list(h.allowed_networks or []),
+                    "corsOrigins": list(h.cors_origins or []),
+                    # Legacy hospitals only: who still has to move to keys.
+                    "keylessCalls30d": keyless.get(h.id, 0) if h.auth_mode == "legacy" else None,
                 }
                 for h in HospitalRepository(session).list_all()
             ]
@@ -198,13 +292,17 @@ def list_hospitals(as_json: bool = typer.Option(False, "--json", help="Print JSO
     if as_json:
         typer.echo(json.dumps(hospitals, ensure_ascii=False))
         return
-    table = Table("id", "name", "province", "booking URL", "active")
+    table = Table("id", "name", "province", "booking URL", "active", "auth", "keyless calls (30 d)")
     for h in hospitals:
+        allowed = h["allowedNetworks"]
+        auth = str(h["auth"]) + (f" from {', '.join(allowed)}" if allowed else "")
         table.add_row(
             str(h["hospitalId"]),
             str(h["name"]),
             str(h["province"] or ""),
             str(h["bookingUrl"]),
             "yes" if h["active"] else "no",
+            auth,
+            "" if h["keylessCalls30d"] is None else str(h["keylessCalls30d"]),
         )
     Console().print(table)

@@ -62,7 +62,15 @@ def serve(
     if no_worker:
         console.print("  dispatcher: not here (--no-worker); run `moph-connect worker`")
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        # X-Forwarded-For is read by the service itself, only from MOPH_CONNECT_TRUSTED_PROXIES
+        # (uvicorn would believe it from any loopback peer).
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            proxy_headers=False,
+        )
     finally:
         database.dispose()
 

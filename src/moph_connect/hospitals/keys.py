@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from moph_connect.environments import Environment
 
@@ -33,3 +34,9 @@ def environment_of(key: str) -> Environment | None:
 
 def display_prefix(key: str) -> str:
     return key[:DISPLAY_PREFIX_LENGTH]
+
+
+def is_usable(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
+    """A key opens the API until it is revoked, or until its grace period after a
+    rotation ends."""
+    return revoked_at is None and (expires_at is None or now < expires_at)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from moph_connect.db.models import ApiKey, Hospital
+from moph_connect.db.models import ApiKey, Hospital, HospitalCallDay, Registration
 
 # Built once: it runs on every hospital call (see appointments/repository.py).
 _KEY_BY_HASH = (
@@ -16,6 +19,21 @@ _KEY_BY_HASH = (
     .join(Hospital, Hospital.id == ApiKey.hospital_id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
 )
+
+
+_ISSUER_OF = (
+    select(Registration.environment, Hospital)
+    .join(Hospital, Hospital.id == Registration.hospital_id)
+    .where(Registration.regist_id == bindparam("regist_id"))
+)
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The hospital a MOPH Connect ID was issued for, and in which environment."""
+
+    environment: str
+    hospital: Hospital
 
 
 class HospitalRepository:
@@ -93,3 +111,47 @@ class HospitalRepository:
     def key_by_hash(self, key_hash: str) -> tuple[ApiKey, Hospital] | None:
         row = self.session.execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
         return None if row is None else (row[0], row[1])
+
+    def issuer_of(self, regist_id: str) -> Issuer | None:
+        row = self.session.execute(_ISSUER_OF, {"regist_id": regist_id}).first()
+        return None if row is None else Issuer(row[0], row[1])
+
+    def count_call(
+        self, hospital_id: str, environment: str, day: date, *, keyless: bool, now: datetime
+    ) -> None:
+        """One more call on `day` (Bangkok): one upsert, on both databases."""
+        dialect = self.session.get_bind().dialect.name
+        values = {
+            "hospital_id": hospital_id,
+            "environment": environment,
+            "day": day,
+            "keyless": keyless,
+            "calls": 1,
+            "first_call_at": now,
+            "last_call_at": now,
+        }
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            HospitalCallDay
+        ).values(values)
+        self.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["hospital_id", "environment", "day", "keyless"],
+                set_={"calls": HospitalCallDay.calls + 1, "last_call_at": now},
+            )
+        )
+
+    def keyless_calls_since(self, day: date) -> dict[str, int]:
+        """Calls without a key per hospital since `day` (both environments)."""
+        rows = self.session.execute(
+            select(HospitalCallDay.hospital_id, func.sum(HospitalCallDay.calls))
+            .where(HospitalCallDay.keyless, HospitalCallDay.day >= day)
+            .group_by(HospitalCallDay.hospital_id)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    def cors_sources(self) -> list[tuple[str, list[str] | None]]:
+        """(booking URL, extra CORS origins) of every active hospital."""
+        rows = self.session.execute(
+            select(Hospital.booking_url, Hospital.cors_origins).where(Hospital.active)
+        )
+        return [(row[0], row[1]) for row in rows]

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ApiKey, Hospital
-from moph_connect.environments import ENVIRONMENTS, Environment
-from moph_connect.errors import Unauthorized
+from moph_connect.environments import ENVIRONMENTS
 from moph_connect.hospitals import keys
 from moph_connect.hospitals.repository import HospitalRepository
 from moph_connect.hospitals.validation import (
@@ -25,9 +24,7 @@ from moph_connect.hospitals.validation import (
 # booking_link and validate_booking_url moved to `validation`; callers import them here.
 __all__ = [
     "REGIST_PLACEHOLDER",
-    "AuthenticatedHospital",
     "NewHospital",
-    "authenticate",
     "booking_link",
     "new_hospital_values",
     "register_hospital",
@@ -41,13 +38,6 @@ class NewHospital:
     name: str
     production_key: str
     test_key: str
-
-
-@dataclass(frozen=True)
-class AuthenticatedHospital:
-    hospital_id: str
-    name: str
-    environment: Environment
 
 
 def register_hospital(
@@ -109,29 +99,3 @@ def new_hospital_values(
     ]
     new = NewHospital(hospital_id, details.name, plain["production"], plain["test"])
     return hospital, api_keys, new
-
-
-def authenticate(
-    session: Session, authorization: str | None, environment: Environment
-) -> AuthenticatedHospital:
-    """Resolve `Authorization: Bearer <key>` for an API under `environment`."""
-    if not authorization:
-        raise Unauthorized("Send the hospital's API key as 'Authorization: Bearer <key>'.")
-    scheme, _, key = authorization.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise Unauthorized("The Authorization header must be 'Bearer <key>'.")
-    key_environment = keys.environment_of(key)
-    if key_environment is not None and key_environment != environment:
-        where = "/test/api" if key_environment == "test" else "/api"
-        raise Unauthorized(
-            f"This is a {key_environment} key; it only opens {where}. "
-            f"Use the hospital's {environment} key here."
-        )
-    found = HospitalRepository(session).key_by_hash(keys.hash_key(key))
-    if found is None or found[0].revoked_at is not None or not found[1].active:
-        raise Unauthorized("Unknown or revoked API key.")
-    api_key, hospital = found
-    if api_key.environment != environment:  # cannot happen with well-formed keys
-        raise Unauthorized("This key belongs to the other environment.")
-    return AuthenticatedHospital(hospital.id, hospital.name, environment)

@@ -129,6 +129,9 @@ class BackgroundServer:
             log_level="warning",
             # A request held open (e.g. an injected timeout) must not stall shutdown.
             timeout_graceful_shutdown=self._shutdown_timeout,
+            # As `serve` runs: the client's address is the socket's (the service reads
+            # X-Forwarded-For itself, from trusted proxies only).
+            proxy_headers=False,
         )
         server = ShutdownNotifyingServer(config, self._on_shutdown)
         thread = threading.Thread(

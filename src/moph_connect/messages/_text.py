@@ -26,9 +26,14 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def clean(text: str) -> str:
+def clean(text: str, *, lines: bool = False) -> str:
     """One tidy line: control, bidi-override and other invisible characters removed,
-    every run of whitespace collapsed to one space, ends trimmed."""
+    every run of whitespace collapsed to one space, ends trimmed. With `lines`, line breaks
+    the hospital wrote stay (each line tidied, no blank ones): a Flex text that wraps
+    shows them."""
+    if lines:
+        tidy = (clean(line) for line in text.split("\n"))
+        return "\n".join(line for line in tidy if line)
     kept: list[str] = []
     for ch in text:
         category = unicodedata.category(ch)
@@ -89,7 +94,7 @@ def clip(text: str, limit: int) -> str:
     return text[: _safe_cut(text, end)].rstrip() + ELLIPSIS
 
 
-def field(text: str, limit: int) -> str:
+def field(text: str, limit: int, *, lines: bool = False) -> str:
     """Hospital data ready for display: cleaned, clipped, never empty (LINE rejects empty
-    Flex text)."""
-    return clip(clean(text), limit) or PLACEHOLDER
+    Flex text). `lines`: keep its line breaks (see `clean`)."""
+    return clip(clean(text, lines=lines), limit) or PLACEHOLDER

@@ -67,14 +67,15 @@ class _Shown:
 
     @classmethod
     def of(cls, view: AppointmentView, lang: Lang = "th") -> _Shown:
-        hospital = field(view.hospital_name, FIELD_MAX)
-        queue = field(view.queue_number, FIELD_MAX)
-        time = field(view.appointment_time, FIELD_MAX)
+        # The card keeps the hospital's line breaks; the chat list (alt_*) shows one line.
+        hospital = field(view.hospital_name, FIELD_MAX, lines=True)
+        queue = field(view.queue_number, FIELD_MAX, lines=True)
+        time = field(view.appointment_time, FIELD_MAX, lines=True)
         return cls(
             hospital=hospital,
-            origin=field(view.origin, FIELD_MAX),
+            origin=field(view.origin, FIELD_MAX, lines=True),
             queue=queue,
-            patient=field(view.patient_name, FIELD_MAX),
+            patient=field(view.patient_name, FIELD_MAX, lines=True),
             date=long_date(view.appointment_date, lang),
             time=time,
             alt_hospital=field(hospital, _ALT_HOSPITAL_MAX),
