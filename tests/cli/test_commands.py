@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -165,3 +166,115 @@ def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, 
         assert response.status_code == 202, response.text
         wait_for(lambda: len(inbox()) >= 5, what="the queue card")
         assert inbox()[4]["message"]["type"] == "flex"
+
+
+def _add(cwd: Path, *extra: str) -> dict[str, Any]:
+    added = run(
+        [
+            "hospital",
+            "add",
+            "--name",
+            "โรงพยาบาลปทุมธานี",
+            "--booking-url",
+            "http://pth.ddns.net/queue/que_register.php?regist={regist}",
+            "--json",
+            *extra,
+        ],
+        cwd,
+    )
+    assert added.returncode == 0, added.stderr
+    created: dict[str, Any] = json.loads(added.stdout)
+    return created
+
+
+def test_hospital_update_changes_access_and_audits_it(tmp_path: Path) -> None:
+    hospital = _add(tmp_path)
+    hospital_id = hospital["hospitalId"]
+    updated = run(
+        [
+            "hospital",
+            "update",
+            hospital_id,
+            "--auth",
+            "legacy",
+            "--allow-ip",
+            "203.0.113.0/24",
+            "--allow-ip",
+            "198.51.100.7",
+            "--cors-origin",
+            "https://q.pth.go.th/",
+            "--json",
+        ],
+        tmp_path,
+    )
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout) == {
+        "hospitalId": hospital_id,
+        "auth": "legacy",
+        "allowedNetworks": ["203.0.113.0/24", "198.51.100.7/32"],
+        "corsOrigins": ["https://q.pth.go.th"],
+    }
+    [listed] = json.loads(run(["hospital", "list", "--json"], tmp_path).stdout)
+    assert listed["auth"] == "legacy" and listed["keylessCalls30d"] == 0
+    assert listed["allowedNetworks"] == ["203.0.113.0/24", "198.51.100.7/32"]
+    table = run(["hospital", "list"], tmp_path, COLUMNS="250")
+    assert "legacy from 203.0.113.0/24, 198.51.100.7/32" in table.stdout, table.stdout
+
+    cleared = run(["hospital", "update", hospital_id, "--allow-ip", "any", "--json"], tmp_path)
+    assert json.loads(cleared.stdout)["allowedNetworks"] == []
+    for bad in (["--auth", "password"], ["--allow-ip", "10.0.0.300/8"], ["--cors-origin", "x"]):
+        refused = run(["hospital", "update", hospital_id, *bad], tmp_path)
+        assert refused.returncode == 2 and "error:" in refused.stderr, refused.stderr
+    unknown = run(["hospital", "update", "hnope", "--auth", "key"], tmp_path)
+    assert unknown.returncode == 2 and "hnope" in unknown.stderr
+
+    database = sqlite3.connect(tmp_path / "var" / "moph-connect.db")
+    audit = database.execute("SELECT kind, actor, detail FROM audit_events ORDER BY id").fetchall()
+    database.close()
+    assert [row[0] for row in audit] == ["hospital.access_changed"] * 2
+    assert all(str(row[1]).startswith("cli:") for row in audit)
+    assert json.loads(audit[0][2])["auth"] == {"from": "key", "to": "legacy"}
+
+
+def test_legacy_hospital_list_counts_keyless_calls(served: tuple[str, Path]) -> None:
+    base, cwd = served
+    hospital = _add(cwd, "--auth", "legacy")
+    assert hospital["auth"] == "legacy"
+    emulator = f"{base}/line-emulator"
+    with httpx.Client(timeout=10) as http:
+        user = http.post(
+            f"{emulator}/control/channels/production/users", json={"displayName": "ครูเพ็ญศรี"}
+        ).json()["userId"]
+
+        def inbox() -> list[dict[str, Any]]:
+            messages: list[dict[str, Any]] = http.get(
+                f"{emulator}/control/users/{user}/inbox"
+            ).json()["messages"]
+            return messages
+
+        wait_for(lambda: len(inbox()) >= 1, what="the greeting")
+        http.post(
+            f"{emulator}/control/users/{user}/postback",
+            json={"data": f"action=consent&version={NOTICE_VERSION}"},
+        )
+        http.post(
+            f"{emulator}/control/users/{user}/postback",
+            json={"data": f"action=pick&hospital={hospital['hospitalId']}"},
+        )
+        wait_for(lambda: any("regist=" in json.dumps(m) for m in inbox()), what="the link")
+        link = next(m for m in inbox() if "regist=" in json.dumps(m))["message"]
+        regist = find_uri(link, "regist=").rsplit("regist=", 1)[1]
+        in_two_days = (date.today() + timedelta(days=2)).isoformat()
+        for queue in ("A1", "A2"):
+            response = http.post(  # no Authorization header at all
+                f"{base}/api/queue",
+                json={
+                    **SEED_EXAMPLE,
+                    "appointmentDate": in_two_days,
+                    "userId": regist,
+                    "queueNumber": queue,
+                },
+            )
+            assert response.status_code == 202, response.text
+    [listed] = json.loads(run(["hospital", "list", "--json"], cwd).stdout)
+    assert listed["keylessCalls30d"] == 2
