@@ -5,8 +5,10 @@ Every name here is a contract documented in README.md ("Configuration").
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,6 +105,50 @@ class Settings(BaseSettings):
     def channel_credentials(self, environment: Environment) -> ChannelCredentials:
         return self._configured(environment) or EMULATOR_CREDENTIALS[environment]
 
+    def line_configuration_problem(self) -> str | None:
+        """Why this LINE set-up must not start, or None. Half a configuration would fall
+        back to the emulator's published secrets, which anyone can sign webhooks with:
+        with any credential given, both channels need a token and a secret; the built-in
+        ones open only an emulator (the embedded one, or one on this machine's loopback).
+        """
+        given = {
+            "MOPH_CONNECT_LINE_CHANNEL_ACCESS_TOKEN": self.line_channel_access_token,
+            "MOPH_CONNECT_LINE_CHANNEL_SECRET": self.line_channel_secret,
+            "MOPH_CONNECT_TEST_LINE_CHANNEL_ACCESS_TOKEN": self.test_line_channel_access_token,
+            "MOPH_CONNECT_TEST_LINE_CHANNEL_SECRET": self.test_line_channel_secret,
+        }
+        missing = [
+            name for name, value in given.items() if not value or not value.get_secret_value()
+        ]
+        emulator_target = self.line_api_base_url is None or is_loopback_url(self.line_api_base_url)
+        if len(missing) == len(given):
+            if emulator_target:
+                return None
+            return (
+                f"MOPH_CONNECT_LINE_API_BASE_URL is {self.line_api_base_url} but no LINE "
+                f"channel credentials are set: set {', '.join(given)}"
+            )
+        if missing:
+            return (
+                f"LINE is half configured: {', '.join(missing)} not set (both channels, "
+                "production and test, need their access token and secret)"
+            )
+        # Credentials given: LINE itself, unless the base URL is on loopback.
+        emulator_target = self.line_api_base_url is not None and is_loopback_url(
+            self.line_api_base_url
+        )
+        published = {
+            value for c in EMULATOR_CREDENTIALS.values() for value in (c.access_token, c.secret)
+        }
+        if not emulator_target and any(
+            v and v.get_secret_value() in published for v in given.values()
+        ):
+            return (
+                "the LINE emulator's published credentials are configured for a real LINE "
+                "target: set the channels' own tokens and secrets from the LINE Developers console"
+            )
+        return None
+
     @property
     def uses_embedded_emulator(self) -> bool:
         """No LINE credentials and no API base URL: mount the emulator in-process."""
@@ -125,6 +171,23 @@ class Settings(BaseSettings):
         if self.uses_embedded_emulator:
             return self.resolved_public_base_url() + EMBEDDED_EMULATOR_PATH
         return LINE_API_DEFAULT_BASE_URL
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for URLs on this machine's loopback (127.0.0.0/8, ::1, localhost): where only
+    a LINE emulator can be, never LINE itself."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

@@ -60,6 +60,9 @@ def create_app(
     line_emulator: Starlette | None = None,
 ) -> FastAPI:
     """`line_emulator`, when given, is mounted at /line-emulator (the embedded default)."""
+    problem = runtime.settings.line_configuration_problem()
+    if problem is not None:  # the CLI says so in one line before it gets here
+        raise RuntimeError(problem)
     dispatcher = (
         DispatcherThread(runtime.settings, runtime.database, runtime.clock)
         if run_dispatcher

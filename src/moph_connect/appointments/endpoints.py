@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
 
 from moph_connect.api.bodies import CallBody
 from moph_connect.appointments.repository import AppointmentRepository
@@ -43,6 +44,22 @@ from moph_connect.networks import IPAddress
 from moph_connect.runtime import Runtime
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind
+
+class AppointmentIdConvertor(Convertor[str]):
+    """Only our ids ("a" and 24 hex digits) are appointment ids in a path: `/queue/cancel`
+    stays the cancel route for every method, and `%00` or any other junk is a plain 404
+    before anything reaches the database."""
+
+    regex = "a[0-9a-f]{24}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("appointment_id", AppointmentIdConvertor())
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -299,7 +316,7 @@ def build_router(environment: Environment) -> APIRouter:
         return answer
 
     @router.get(
-        "/queue/{appointment_id}",
+        "/queue/{appointment_id:appointment_id}",
         response_model=AppointmentOut,
         summary="An appointment and the messages planned for it (owning hospital only; "
         "with a key).",
@@ -314,7 +331,7 @@ def build_router(environment: Environment) -> APIRouter:
             return service.describe(service.owned(hospital, appointment_id), [])
 
     @router.delete(
-        "/queue/{appointment_id}",
+        "/queue/{appointment_id:appointment_id}",
         status_code=202,
         response_model=AppointmentOut,
         summary="Cancel an appointment by its id (same effect as /queue/cancel; with a key).",

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 
 from moph_connect.cli.common import configure_logging, database_label, open_database
 from moph_connect.clock import SystemClock
-from moph_connect.settings import EMULATOR_CREDENTIALS, get_settings
+from moph_connect.settings import (
+    EMULATOR_CREDENTIALS,
+    Settings,
+    get_settings,
+    is_loopback_url,
+)
 
 # The web stack, the emulator and the dispatcher are imported inside the commands that
 # run them, so that short commands (`hospital add`, `--help`) start quickly.
@@ -22,6 +28,12 @@ def serve(
     port: int = typer.Option(None, "--port", help="Default 8000 (MOPH_CONNECT_PORT)."),
     no_worker: bool = typer.Option(
         False, "--no-worker", help="Web side only; run `moph-connect worker` separately."
+    ),
+    emulator_public: bool = typer.Option(
+        False,
+        "--emulator-public",
+        help="Allow the built-in LINE emulator (its control API reads every simulated "
+        "chat) on a host other than loopback. For demonstrations only.",
     ),
 ) -> None:
     """Run the service: hospital API, LINE webhooks and (by default) the dispatcher."""
@@ -38,6 +50,17 @@ def serve(
     if port is not None:
         settings.port = port
     configure_logging(settings)
+    _refuse_unsafe_line_settings(settings)
+    if (
+        settings.uses_embedded_emulator
+        and not is_loopback_url(f"http://{_url_host(settings.host)}/")
+        and not emulator_public
+    ):
+        _refuse(
+            f"the built-in LINE emulator would be reachable on {settings.host}: its control "
+            "API shows every simulated chat. Set the LINE channel credentials, serve on "
+            "127.0.0.1, or pass --emulator-public for a demonstration"
+        )
     database = open_database(settings)
     console = Console(soft_wrap=True)  # whole lines, so they can be grepped in logs
     console.print(f"Database: {database_label(settings.database_url)} (migrated)")
@@ -49,6 +72,13 @@ def serve(
             "[yellow]No LINE credentials configured: using the built-in LINE emulator "
             f"at {settings.resolved_line_api_base_url()}[/yellow]"
         )
+        if emulator_public:
+            console.print(
+                f"[bold red]WARNING: the built-in LINE emulator is public on {settings.host} "
+                "(--emulator-public): anyone who reaches it reads every simulated chat and "
+                "can sign webhooks with its published secrets. Never with real patients."
+                "[/bold red]"
+            )
     else:
         console.print(f"LINE Messaging API: {settings.resolved_line_api_base_url()}")
     app = create_app(
@@ -82,6 +112,7 @@ def worker() -> None:
 
     settings = get_settings()
     configure_logging(settings)
+    _refuse_unsafe_line_settings(settings)
     if is_sqlite(settings.database_url):
         log.warning("SQLite allows a single writer: run one worker, or use PostgreSQL")
     # No pre-ping: a claim or record on a dead connection fails, is logged and retried,
@@ -113,6 +144,7 @@ def line_emulator(
 
     settings = get_settings()
     configure_logging(settings)
+    _refuse_unsafe_line_settings(settings)
     # The channels the service is configured with (the built-in ones where it has none),
     # so that the service accepts the webhooks the emulator signs.
     config = EmulatorConfig.default(
@@ -128,6 +160,21 @@ def line_emulator(
             f"  {env} channel: {'configured credentials' if own else 'built-in credentials'}"
         )
     run_emulator(host, port, config)
+
+
+def _refuse(reason: str) -> NoReturn:
+    typer.echo(f"error: {reason}", err=True)
+    raise typer.Exit(2)
+
+
+def _refuse_unsafe_line_settings(settings: Settings) -> None:
+    problem = settings.line_configuration_problem()
+    if problem is not None:
+        _refuse(problem)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def register(app: typer.Typer) -> None:

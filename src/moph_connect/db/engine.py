@@ -55,6 +55,7 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engi
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
             pool_size=pool_size,
             max_overflow=10,
+            hide_parameters=True,  # errors and logs never carry the values (patient data)
         )
         event.listen(engine, "connect", _sqlite_pragmas)
 
@@ -63,4 +64,10 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engi
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=pre_ping)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=pre_ping,
+        hide_parameters=True,  # errors and logs never carry the values (patient data)
+    )
