@@ -45,6 +45,7 @@ from moph_connect.runtime import Runtime
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind
 
+
 class AppointmentIdConvertor(Convertor[str]):
     """Only our ids ("a" and 24 hex digits) are appointment ids in a path: `/queue/cancel`
     stays the cancel route for every method, and `%00` or any other junk is a plain 404

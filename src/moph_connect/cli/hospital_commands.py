@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from moph_connect.audit.repository import cli_actor
+from moph_connect.cli import hospital_key_commands
 from moph_connect.cli.common import open_database
 from moph_connect.clock import SystemClock
 from moph_connect.errors import MophConnectError
@@ -306,3 +307,6 @@ def list_hospitals(as_json: bool = typer.Option(False, "--json", help="Print JSO
             "" if h["keylessCalls30d"] is None else str(h["keylessCalls30d"]),
         )
     Console().print(table)
+
+
+hospital_key_commands.register(app)

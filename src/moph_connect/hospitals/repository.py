@@ -155,3 +155,28 @@ class HospitalRepository:
             select(Hospital.booking_url, Hospital.cors_origins).where(Hospital.active)
         )
         return [(row[0], row[1]) for row in rows]
+
+    def get_for_update(self, hospital_id: str) -> Hospital | None:
+        """The hospital, its row locked until the transaction ends (PostgreSQL; SQLite
+        transactions already run one at a time): two rotations of one hospital then run
+        one after the other, and the second sees the first one's new key."""
+        return self.session.scalars(
+            select(Hospital).where(Hospital.id == hospital_id).with_for_update()
+        ).first()
+
+    def unrevoked_keys(self, hospital_id: str, environment: str) -> Sequence[ApiKey]:
+        """A hospital's keys for one environment that were never revoked (some may have
+        expired: `keys.is_usable` decides, in one place)."""
+        return self.session.scalars(
+            select(ApiKey)
+            .where(
+                ApiKey.hospital_id == hospital_id,
+                ApiKey.environment == environment,
+                ApiKey.revoked_at.is_(None),
+            )
+            .order_by(ApiKey.id)
+        ).all()
+
+    def add_key(self, key: ApiKey) -> None:
+        self.session.add(key)
+        self.session.flush()
