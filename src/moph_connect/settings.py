@@ -71,7 +71,14 @@ class Settings(BaseSettings):
     # pool's connections anyway; fewer threads contend less (benchmarks/api.py).
     api_threads: int = Field(default=16, ge=1, le=200)
 
+    # /docs, /redoc and /openapi.json (false: none of them is served).
+    api_docs: bool = True
+
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A LINE delivery carries up to a few dozen events with long Thai messages.
+    max_webhook_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # The request line and headers together (a bearer key needs ~60 bytes).
+    max_request_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
     log_level: str = "INFO"
 
     # Reverse proxies in front of `serve` (CIDRs, comma-separated): only when the direct

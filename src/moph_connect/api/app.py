@@ -15,6 +15,7 @@ from moph_connect import __version__
 from moph_connect.api import problems
 from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
+from moph_connect.api.edge import EdgeHeaders
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.webhook import WebhookProcessor
@@ -88,11 +89,17 @@ def create_app(
             await processor.process_pending()  # events a crash left unprocessed
             yield
 
+    docs = runtime.settings.api_docs
     app = FastAPI(
         title="MOPH Connect API",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        # Never a redirect that echoes the Host header (EdgeHeaders strips the slash).
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     app.state.webhook_processor = processor
@@ -104,11 +111,16 @@ def create_app(
         BodySizeLimit,
         max_bytes=runtime.settings.max_request_body_bytes,
         exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
+        path_limits={
+            chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
+            for env in ENVIRONMENTS
+        },
     )
     app.add_middleware(
         HospitalApiCors,
         origins=CorsOrigins(runtime.database, runtime.settings.extra_cors_origins()),
     )
+    app.add_middleware(EdgeHeaders, exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",))
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))
         app.include_router(chatbot_endpoints.build_router(environment))

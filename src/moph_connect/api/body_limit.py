@@ -14,23 +14,32 @@ class _TooLarge(Exception):
 class BodySizeLimit:
     """Pure ASGI middleware: checks Content-Length, then counts streamed bytes."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        exempt_prefixes: tuple[str, ...] = (),
+        path_limits: dict[str, int] | None = None,
+    ) -> None:
+        """`path_limits`: other limits for exact paths (LINE's webhook deliveries)."""
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
         self.exempt_prefixes = exempt_prefixes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.default_max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_large = int(value) > self.max_bytes
+                    too_large = int(value) > max_bytes
                 except ValueError:
                     too_large = False
                 if too_large:
-                    await self._reject(scope, receive, send)
+                    await self._reject(max_bytes, scope, receive, send)
                     return
         received = 0
         started = False
@@ -40,7 +49,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _TooLarge
             return message
 
@@ -54,13 +63,13 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, receive, send)
+                await self._reject(max_bytes, scope, receive, send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, max_bytes: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             413,
             "payload-too-large",
             "Request body too large",
-            f"The body may be at most {self.max_bytes} bytes.",
+            f"The body may be at most {max_bytes} bytes.",
         )
         await response(scope, receive, send)

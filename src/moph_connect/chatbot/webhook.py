@@ -10,6 +10,7 @@ up at the next start.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,18 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
     return [e for e in events if isinstance(e, dict) and isinstance(e.get("webhookEventId"), str)]
 
 
+MAX_EVENT_ID = 64  # the column; LINE's ids are 26-character ULIDs
+
+
+def stored_event_id(webhook_event_id: str) -> str:
+    """The id as stored: itself when it fits, else a digest of all of it. Cutting it
+    would let two events that differ only after the 64th character collapse into one."""
+    if len(webhook_event_id) <= MAX_EVENT_ID:
+        return webhook_event_id
+    digest = hashlib.sha256(webhook_event_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return "sha256:" + digest[: MAX_EVENT_ID - len("sha256:")]
+
+
 def store_events(
     session: Session, environment: str, events: Sequence[dict[str, Any]], now: datetime
 ) -> list[str]:
@@ -74,7 +87,7 @@ def store_events(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     new_ids: list[str] = []
     for event in events:
-        event_id = event["webhookEventId"][:64]
+        event_id = stored_event_id(event["webhookEventId"])
         result = session.execute(
             insert(WebhookEvent)
             .values(

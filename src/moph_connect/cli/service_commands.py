@@ -100,6 +100,10 @@ def serve(
             port=settings.port,
             log_level="warning",
             proxy_headers=False,
+            # h11, not httptools: it refuses a request whose head outgrows the limit
+            # (httptools would buffer a 64 MB header). Answered 400, connection closed.
+            http="h11",
+            h11_max_incomplete_event_size=settings.max_request_header_bytes,
         )
     finally:
         database.dispose()

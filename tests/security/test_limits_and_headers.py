@@ -1,0 +1,170 @@
+"""Limits at the door and what every answer carries (issue 11), over real HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from moph_connect.db.models import WebhookEvent
+from tests.api.conftest import START
+from tests.api.test_contract import assert_problem, body
+from tests.chatbot.support import event, signed_post
+from tests.cli.test_commands import COMMAND
+from tests.conftest import fresh_database_url
+from tests.support.net import free_port
+from tests.support.stack import Stack, running_stack, wait_for
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    url = fresh_database_url(request, request.param, tmp_path_factory.mktemp("db"))
+    with running_stack(url, START) as running:
+        yield running
+
+
+def _text_events(user: str, count: int, n: int) -> list[dict[str, object]]:
+    return [
+        event(
+            "message",
+            user,
+            timestamp_ms=1524798000000 + i,
+            message={
+                "type": "text",
+                "id": f"{i:018d}",
+                "quoteToken": "q" * 20,
+                "text": "ก" * n,
+            },
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_long_line_delivery_is_accepted_past_the_apis_body_limit(stack: Stack) -> None:
+    user = stack.follow()
+    events = _text_events(user, 5, 5000)  # five long Thai messages: ~75 KiB of JSON
+    assert signed_post(stack, "production", events) == 200
+    too_many = _text_events(user, 80, 5000)  # over 1 MiB
+    assert signed_post(stack, "production", too_many) == 413
+
+
+def test_event_ids_longer_than_the_column_stay_distinct(stack: Stack) -> None:
+    user = stack.follow()
+    first, second = _text_events(user, 2, 10)
+    first["webhookEventId"] = "E" * 80 + "1"
+    second["webhookEventId"] = "E" * 80 + "2"
+    assert signed_post(stack, "production", [first, second]) == 200
+    with stack.database.transaction() as session:
+        ids = session.scalars(
+            select(WebhookEvent.webhook_event_id).where(
+                WebhookEvent.webhook_event_id.startswith("sha256:")
+            )
+        ).all()
+    assert len(set(ids)) == 2 and all(len(i) <= 64 for i in ids)
+
+
+def test_every_answer_carries_the_security_headers(stack: Stack) -> None:
+    api = stack.api.post("/api/queue", json=body("0" * 24))
+    for response in (api, stack.api.get("/healthz"), stack.api.get("/openapi.json")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "strict-transport-security" not in response.headers  # plain HTTP here
+    assert api.headers["cache-control"] == "no-store"
+    docs = stack.api.get("/docs")
+    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+
+
+def test_trailing_slashes_are_served_never_redirected(stack: Stack) -> None:
+    response = stack.api.post("/api/queue/", json=body("0" * 24), headers={"Host": "evil.example"})
+    # The call itself answered (an ID nobody issued), not a 307 to http://evil.example/...
+    assert_problem(response, 404)
+    assert "userId" in response.json()["detail"]
+    assert "location" not in response.headers
+
+
+def test_an_alerts_header_error_names_the_header(stack: Stack) -> None:
+    hospital = stack.register_hospital()
+    user = stack.follow()
+    regist = stack.pick_hospital(user, hospital.hospital_id)
+    response = stack.call("/api/alert", hospital.production_key, body(regist, header="x" * 101))
+    assert_problem(response, 422, "header")
+
+
+def test_appointment_ids_that_are_not_ours_are_a_plain_404(stack: Stack) -> None:
+    hospital = stack.register_hospital()
+    key = {"Authorization": f"Bearer {hospital.production_key}"}
+    for path in ("/api/queue/a%00", "/api/queue/%00" + "0" * 24, "/api/queue/../x"):
+        assert stack.api.get(path, headers=key).status_code == 404
+    for method in ("GET", "OPTIONS", "DELETE"):  # /queue/cancel is only ever the cancel route
+        response = stack.api.request(method, "/api/queue/cancel", headers=key)
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "POST"
+
+
+# -- a real `serve`: its HTTP layer limits headers ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOPH_CONNECT_")}
+    env["MOPH_CONNECT_API_DOCS"] = "false"
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(base + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=30, what="serve")
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_an_oversized_header_is_refused_at_once_and_health_stays_up(served: str) -> None:
+    port = int(served.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /api/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ")
+        started = time.monotonic()
+        refused = b""
+        try:
+            for _ in range(64 * 16):  # up to 64 MiB, 64 KiB at a time
+                sock.sendall(b"A" * 65536)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            refused = sock.recv(200)
+        elapsed = time.monotonic() - started
+    assert refused.startswith(b"HTTP/1.1 400") or refused == b"", refused
+    assert elapsed < 5, elapsed  # it stopped reading long before 64 MiB
+    assert httpx.get(served + "/healthz", timeout=2).status_code == 200
+
+
+def test_the_api_docs_can_be_switched_off(served: str) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert httpx.get(served + path, timeout=5).status_code == 404
