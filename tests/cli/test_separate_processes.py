@@ -74,9 +74,16 @@ def separate(tmp_path: Path) -> Iterator[tuple[str, str]]:
         _started(["serve", "--port", str(service_port)], tmp_path, env),
     ]
     outputs: list[str] = []
+
+    def up(process: subprocess.Popen[str], url: str) -> bool:
+        if process.poll() is not None:  # it stopped: say why, not "timed out"
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"{process.args} exited {process.returncode}: {output}")
+        return _answers(url)
+
     try:
-        wait_for(lambda: _answers(emulator + "/control/health"), timeout=30, what="emulator")
-        wait_for(lambda: _answers(service + "/healthz"), timeout=30, what="serve")
+        wait_for(lambda: up(processes[0], emulator + "/control/health"), 60, "emulator")
+        wait_for(lambda: up(processes[1], service + "/healthz"), 60, "serve")
         yield service, emulator
     finally:
         outputs = [_stopped(process) for process in processes]

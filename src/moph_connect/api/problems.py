@@ -40,8 +40,10 @@ def _field_name(loc: Sequence[int | str]) -> str:
     # FastAPI puts where a value came from first ("body", "query", ...); only that first
     # element is dropped, since a field may have such a name (an alert's "header").
     parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header") and (
-        len(parts) > 1 or parts[0] != "header"
+    if (
+        parts
+        and parts[0] in ("body", "query", "path", "header")
+        and (len(parts) > 1 or parts[0] != "header")
     ):
         parts = parts[1:]
     return ".".join(parts) or "body"

@@ -293,20 +293,24 @@ def list_hospitals(as_json: bool = typer.Option(False, "--json", help="Print JSO
     if as_json:
         typer.echo(json.dumps(hospitals, ensure_ascii=False))
         return
-    table = Table("id", "name", "province", "booking URL", "active", "auth", "keyless calls (30 d)")
+    table = Table("id", "name", "province", "booking URL", "auth", "keyless 30 d")
     for h in hospitals:
         allowed = h["allowedNetworks"]
         auth = str(h["auth"]) + (f" from {', '.join(allowed)}" if allowed else "")
+        if not h["active"]:
+            auth += " (inactive)"
         table.add_row(
             str(h["hospitalId"]),
             str(h["name"]),
             str(h["province"] or ""),
             str(h["bookingUrl"]),
-            "yes" if h["active"] else "no",
             auth,
             "" if h["keylessCalls30d"] is None else str(h["keylessCalls30d"]),
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # a pipe or a log: whole rows, not 80 columns
+        console = Console(width=200)
+    console.print(table)
 
 
 hospital_key_commands.register(app)
