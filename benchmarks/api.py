@@ -160,6 +160,9 @@ def bodies(regists: list[str], count: int) -> list[bytes]:
 
 def server_process(url: str, port: int, log: Path, threads: int | None) -> ManagedProcess:
     settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
+    # One hospital at full speed, many calls per patient: the API's own cost is measured,
+    # so its rate limits (README, "Rate limits") are off.
+    settings.update(api_rate_per_second="0", patient_messages_per_day="0")
     if threads is not None:
         settings["api_threads"] = str(threads)
     env = service_env({**settings, "log_level": "WARNING"})

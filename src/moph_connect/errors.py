@@ -69,3 +69,11 @@ class IdempotencyKeyReused(MophConnectError):
 
 class Forbidden(MophConnectError):
     status, problem, title = 403, "forbidden", "Forbidden"
+
+
+class TooManyRequests(MophConnectError):
+    status, problem, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -9,6 +9,7 @@ from functools import cached_property
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
 from moph_connect.networks import IPNetwork
+from moph_connect.ratelimits.service import RateLimits
 from moph_connect.settings import Settings
 
 
@@ -23,3 +24,7 @@ class Runtime:
     @cached_property
     def trusted_proxies(self) -> list[IPNetwork]:
         return self.settings.trusted_proxy_networks()
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits.from_settings(self.settings)

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     # pool's connections anyway; fewer threads contend less (benchmarks/api.py).
     api_threads: int = Field(default=16, ge=1, le=200)
 
+    # Rate limits (README, "Rate limits"); 0 switches one off. Per hospital and
+    # environment: sustained calls/s and burst; a call over the rate is held up to
+    # api_rate_max_wait_seconds for its turn (a client calling one at a time is paced,
+    # never refused), beyond that 429.
+    api_rate_per_second: float = Field(default=50.0, ge=0)
+    api_rate_burst: int = Field(default=200, ge=1)
+    api_rate_max_wait_seconds: float = Field(default=2.0, ge=0, le=30)
+    # Failed authentications per source address per minute, then 429 until it slows.
+    auth_failures_per_minute: int = Field(default=10, ge=0)
+    # Messages one hospital may plan for one patient in one (Bangkok) day.
+    patient_messages_per_day: int = Field(default=20, ge=0)
+
     # /docs, /redoc and /openapi.json (false: none of them is served).
     api_docs: bool = True
 

@@ -126,6 +126,16 @@ def find_uri(node: Any, containing: str) -> str:
     raise LookupError(containing)
 
 
+# Every test calls from 127.0.0.1, many of them fail authentication on purpose, and some
+# plan dozens of messages for one patient: the rate limits are off unless a test sets them
+# (tests/security/test_rate_limits.py does).
+UNLIMITED: dict[str, Any] = {
+    "api_rate_per_second": 0,
+    "auth_failures_per_minute": 0,
+    "patient_messages_per_day": 0,
+}
+
+
 @contextmanager
 def running_stack(
     database_url: str,
@@ -146,8 +156,7 @@ def running_stack(
             host="127.0.0.1",
             port=service_port,
             line_api_base_url=emulator.base_url,
-            dispatcher_poll_seconds=0.05,
-            **(settings_overrides or {}),
+            **{**UNLIMITED, "dispatcher_poll_seconds": 0.05, **(settings_overrides or {})},
         )
         database = Database(make_engine(database_url))
         runtime = Runtime(settings=settings, database=database, clock=clock)

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from moph_connect.errors import PROBLEM_BASE, FieldError, MophConnectError
+from moph_connect.errors import PROBLEM_BASE, FieldError, MophConnectError, TooManyRequests
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -86,6 +86,8 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
 async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MophConnectError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(exc.status, exc.problem, exc.title, exc.detail, exc.errors, headers)
 
 

@@ -10,9 +10,13 @@ validate the fields, so that an unauthenticated caller learns nothing about them
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
+import anyio
 import orjson
+from anyio import to_thread
 from fastapi import APIRouter, Header
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -33,7 +37,13 @@ from moph_connect.appointments.service import AppointmentService
 from moph_connect.db.models import IdempotencyRecord
 from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
 from moph_connect.environments import Environment
-from moph_connect.errors import IdempotencyKeyReused, ValidationFailed
+from moph_connect.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from moph_connect.hospitals.authentication import (
     AuthenticatedHospital,
     authenticate_call,
@@ -80,6 +90,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     410: {"description": "The patient had her data deleted"},
     413: {"description": "Body too large"},
     422: {"description": "Invalid field (problem+json names the field and the reason)"},
+    429: {
+        "description": "Over a rate limit (the hospital's calls, failed authentications from "
+        "this address, or messages to this patient today); see Retry-After"
+    },
 }
 
 _SUMMARIES: dict[CallKind, tuple[str, str]] = {
@@ -158,51 +172,84 @@ def _request_hash(call_kind: str, call: QueueCall) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def _caller(
-    session: Session,
+def _admit(
     runtime: Runtime,
     environment: Environment,
-    body: CallBody,
-    authorization: str | None,
+    authenticate: Callable[[Session, datetime], AuthenticatedHospital],
+    client: IPAddress | None,
+) -> tuple[AuthenticatedHospital, float]:
+    """Who is calling, and how long to hold the call for its turn (rate limits): one
+    short transaction, committed before the call is served."""
+    limits = runtime.rate_limits
+    now = runtime.clock.now()
+    try:
+        with runtime.database.transaction() as session:
+            hospital = authenticate(session, now)
+            HospitalRepository(session).count_call(
+                hospital.hospital_id,
+                environment,
+                rules.bangkok_date(now),
+                keyless=hospital.keyless,
+                now=now,
+            )
+            wait = limits.admit_hospital(session, hospital.hospital_id, environment)
+    except (Unauthorized, Forbidden, NotFound):
+        with runtime.database.transaction() as session:
+            limits.failed_authentication(session, client)  # 429 once a source is over
+        raise
+    return hospital, wait
+
+
+async def _admitted(
+    runtime: Runtime,
+    environment: Environment,
+    authenticate: Callable[[Session, datetime], AuthenticatedHospital],
     client: IPAddress | None,
 ) -> AuthenticatedHospital:
-    now = runtime.clock.now()
-    hospital = authenticate_call(
-        session,
-        environment,
-        authorization=authorization,
-        user_id=body.fields.get("userId"),
-        client=client,
-        now=now,
-    )
-    HospitalRepository(session).count_call(
-        hospital.hospital_id,
-        environment,
-        rules.bangkok_date(now),
-        keyless=hospital.keyless,
-        now=now,
-    )
+    hospital, wait = await to_thread.run_sync(_admit, runtime, environment, authenticate, client)
+    if wait > 0:
+        await anyio.sleep(wait)  # paced: no thread, connection or lock is held meanwhile
     return hospital
+
+
+def _by_call(
+    environment: Environment, body: CallBody, authorization: str | None, client: IPAddress | None
+) -> Callable[[Session, datetime], AuthenticatedHospital]:
+    def authenticate(session: Session, now: datetime) -> AuthenticatedHospital:
+        return authenticate_call(
+            session,
+            environment,
+            authorization=authorization,
+            user_id=body.fields.get("userId"),
+            client=client,
+            now=now,
+        )
+
+    return authenticate
+
+
+def _by_key(
+    environment: Environment, authorization: str | None
+) -> Callable[[Session, datetime], AuthenticatedHospital]:
+    def authenticate(session: Session, now: datetime) -> AuthenticatedHospital:
+        return authenticate_key(session, authorization, environment, now)
+
+    return authenticate
 
 
 def _handle(
     runtime: Runtime,
-    environment: Environment,
+    hospital: AuthenticatedHospital,
     call_kind: CallKind,
     body: CallBody,
-    authorization: str | None,
-    client: IPAddress | None,
     idempotency_key: str | None,
 ) -> JSONResponse:
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
-        raise ValidationFailed.field("Idempotency-Key", "must be 1 to 200 characters")
     model = AlertCall if call_kind == "alert" else QueueCall
     # Two identical calls racing each other: the loser hits a unique constraint, and on
     # its second try finds what the winner planned.
     for attempt in range(3):
         try:
             with runtime.database.transaction() as session:
-                hospital = _caller(session, runtime, environment, body, authorization, client)
                 call, warnings = _validated(model, body)
                 result = _handle_once(
                     session, runtime, hospital, call_kind, call, warnings, idempotency_key
@@ -238,9 +285,9 @@ def _handle_once(
                     "This Idempotency-Key was used with a different call or body."
                 )
             return JSONResponse(record.response, status_code=record.status_code)
-    answer = AppointmentService(
-        session, survey_expiry_days=runtime.settings.survey_expiry_days
-    ).handle_call(hospital, call_kind, call, now)
+    answer = AppointmentService.for_settings(session, runtime.settings).handle_call(
+        hospital, call_kind, call, now
+    )
     answer.warnings = [*warnings, *_name_warning(call, hospital)]
     body = answer.model_dump(mode="json")
     if idempotency_key is not None:
@@ -265,15 +312,19 @@ def build_router(environment: Environment) -> APIRouter:
 
     def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
         # `call_kind` is bound by this closure, never by a parameter a caller could set.
-        def endpoint(
+        async def endpoint(
             runtime: RuntimeDep,
             body: CallBodyDep,
             authorization: AuthorizationDep,
             client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
         ) -> JSONResponse:
-            return _handle(
-                runtime, environment, call_kind, body, authorization, client, idempotency_key
+            if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+                raise ValidationFailed.field("Idempotency-Key", "must be 1 to 200 characters")
+            authenticate = _by_call(environment, body, authorization, client)
+            hospital = await _admitted(runtime, environment, authenticate, client)
+            return await to_thread.run_sync(
+                _handle, runtime, hospital, call_kind, body, idempotency_key
             )
 
         router.add_api_route(
@@ -302,19 +353,25 @@ def build_router(environment: Environment) -> APIRouter:
         operation_id=f"{environment}_cancel",
         openapi_extra=_request_body(QueueCall),
     )
-    def cancel(
+    async def cancel(
         runtime: RuntimeDep,
         body: CallBodyDep,
         authorization: AuthorizationDep,
         client: ClientAddressDep,
     ) -> AppointmentOut:
-        with runtime.database.transaction() as session:
-            hospital = _caller(session, runtime, environment, body, authorization, client)
-            call, warnings = _validated(QueueCall, body)
-            answer = AppointmentService(session).cancel_by_call(hospital, call, runtime.clock.now())
-            answer.warnings = [*warnings, *_name_warning(call, hospital)]
-        runtime.wake_dispatcher()
-        return answer
+        authenticate = _by_call(environment, body, authorization, client)
+        hospital = await _admitted(runtime, environment, authenticate, client)
+
+        def cancelled() -> AppointmentOut:
+            with runtime.database.transaction() as session:
+                call, warnings = _validated(QueueCall, body)
+                service = AppointmentService(session)
+                answer = service.cancel_by_call(hospital, call, runtime.clock.now())
+                answer.warnings = [*warnings, *_name_warning(call, hospital)]
+            runtime.wake_dispatcher()
+            return answer
+
+        return await to_thread.run_sync(cancelled)
 
     @router.get(
         "/queue/{appointment_id:appointment_id}",
@@ -323,13 +380,22 @@ def build_router(environment: Environment) -> APIRouter:
         "with a key).",
         operation_id=f"{environment}_get_appointment",
     )
-    def get_appointment(
-        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationDep
+    async def get_appointment(
+        appointment_id: str,
+        runtime: RuntimeDep,
+        authorization: AuthorizationDep,
+        client: ClientAddressDep,
     ) -> AppointmentOut:
-        with runtime.database.transaction() as session:
-            hospital = authenticate_key(session, authorization, environment, runtime.clock.now())
-            service = AppointmentService(session)
-            return service.describe(service.owned(hospital, appointment_id), [])
+        hospital = await _admitted(
+            runtime, environment, _by_key(environment, authorization), client
+        )
+
+        def described() -> AppointmentOut:
+            with runtime.database.transaction() as session:
+                service = AppointmentService(session)
+                return service.describe(service.owned(hospital, appointment_id), [])
+
+        return await to_thread.run_sync(described)
 
     @router.delete(
         "/queue/{appointment_id:appointment_id}",
@@ -338,16 +404,24 @@ def build_router(environment: Environment) -> APIRouter:
         summary="Cancel an appointment by its id (same effect as /queue/cancel; with a key).",
         operation_id=f"{environment}_delete_appointment",
     )
-    def delete_appointment(
-        appointment_id: str, runtime: RuntimeDep, authorization: AuthorizationDep
+    async def delete_appointment(
+        appointment_id: str,
+        runtime: RuntimeDep,
+        authorization: AuthorizationDep,
+        client: ClientAddressDep,
     ) -> AppointmentOut:
-        with runtime.database.transaction() as session:
-            now = runtime.clock.now()
-            hospital = authenticate_key(session, authorization, environment, now)
-            service = AppointmentService(session)
-            appointment = service.owned(hospital, appointment_id)
-            answer = service.cancel(hospital, appointment, now)
-        runtime.wake_dispatcher()
-        return answer
+        hospital = await _admitted(
+            runtime, environment, _by_key(environment, authorization), client
+        )
+
+        def cancelled() -> AppointmentOut:
+            with runtime.database.transaction() as session:
+                service = AppointmentService(session)
+                appointment = service.owned(hospital, appointment_id)
+                answer = service.cancel(hospital, appointment, runtime.clock.now())
+            runtime.wake_dispatcher()
+            return answer
+
+        return await to_thread.run_sync(cancelled)
 
     return router

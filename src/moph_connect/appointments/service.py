@@ -9,9 +9,10 @@ timing rules are told which kinds already exist for the appointment's current da
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import orjson
 from sqlalchemy.orm import Session
@@ -28,12 +29,15 @@ from moph_connect.appointments.schemas import (
     SkippedMessageOut,
 )
 from moph_connect.db.models import Appointment, OutboxMessage, Survey
-from moph_connect.errors import Conflict, Gone, NotFound, ValidationFailed
+from moph_connect.errors import Conflict, Gone, NotFound, TooManyRequests, ValidationFailed
 from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
+from moph_connect.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # A date further ahead is almost surely a typo (2205 for 2025) that would plan a reminder
 # for another century.
@@ -76,12 +80,29 @@ def _dedup_key(appointment: Appointment, kind: MessageKind, call: QueueCall) -> 
 
 
 class AppointmentService:
-    def __init__(self, session: Session, *, survey_expiry_days: int = 7) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        survey_expiry_days: int = 7,
+        patient_messages_per_day: int = 0,
+    ) -> None:
+        """`patient_messages_per_day`: how many messages one hospital may plan for one
+        patient in a Bangkok day (0: no limit)."""
         self.session = session
         self.survey_expiry = timedelta(days=survey_expiry_days)
+        self.patient_messages_per_day = patient_messages_per_day
         self.appointments = AppointmentRepository(session)
         self.outbox = OutboxRepository(session)
         self.patients = PatientRepository(session)
+
+    @classmethod
+    def for_settings(cls, session: Session, settings: Settings) -> AppointmentService:
+        return cls(
+            session,
+            survey_expiry_days=settings.survey_expiry_days,
+            patient_messages_per_day=settings.patient_messages_per_day,
+        )
 
     # -- queue, schedule, notify, alert ---------------------------------------------------
 
@@ -124,6 +145,7 @@ class AppointmentService:
             appointment.id, rules.superseded_by(call_kind), rules.Reason.ALREADY_CALLED
         )
         skipped: list[SkippedMessage] = list(plan.skipped)
+        self._within_daily_limit(hospital, call.userId, len(plan.planned), now)
         for planned in plan.planned:
             if not patient.line_user.following:
                 skipped.append(SkippedMessage(planned.kind, BLOCKED))
@@ -157,6 +179,30 @@ class AppointmentService:
             )
         self.session.flush()
         return self.describe(appointment, skipped)
+
+    def _within_daily_limit(
+        self, hospital: AuthenticatedHospital, regist_id: str, planning: int, now: datetime
+    ) -> None:
+        """A runaway system must not flood one patient's chat (one sent 1,365 queue
+        cards in 24 s): refuse the call once today's messages would pass the limit."""
+        if self.patient_messages_per_day <= 0 or planning == 0:
+            return
+        day_start = rules.bangkok_time(rules.bangkok_date(now), time(0))
+        sent_today = self.outbox.count_for_patient_since(hospital.hospital_id, regist_id, day_start)
+        if sent_today + planning <= self.patient_messages_per_day:
+            return
+        log.warning(
+            "patient message limit: hospital %s planned %d messages today for one patient",
+            hospital.hospital_id,
+            sent_today,
+        )
+        raise TooManyRequests(
+            f"This hospital has planned {sent_today} messages for this patient today; at "
+            f"most {self.patient_messages_per_day} a day are sent to one patient. Check the "
+            "queue system for a loop; repeated calls for the same appointment plan nothing "
+            "new and are always accepted.",
+            retry_after=max(1, int((day_start + timedelta(days=1) - now).total_seconds())),
+        )
 
     def _patient(self, hospital: AuthenticatedHospital, regist_id: str) -> RegisteredPatient:
         patient = self.patients.registration(hospital.environment, regist_id)

@@ -346,6 +346,16 @@ class RateLimit(Base):
     tat: Mapped[float] = mapped_column(Float)
 
 
+class ApiRateLimit(Base):
+    """GCRA state of one API rate limit (`ratelimits/`): a hospital and environment, or a
+    source address's failed authentications. Shared by every `serve` process."""
+
+    __tablename__ = "api_rate_limits"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+
+
 class ChannelState(Base):
     """Whether a LINE channel is paused (LINE refused our token: 401/403)."""
 

@@ -32,7 +32,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Grouping
 
-from moph_connect.db.models import ChannelState, OutboxMessage, OutboxPayload, RateLimit
+from moph_connect.db.models import (
+    Appointment,
+    ChannelState,
+    OutboxMessage,
+    OutboxPayload,
+    RateLimit,
+)
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
@@ -79,6 +85,19 @@ class OutboxRepository:
 
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
+
+    def count_for_patient_since(self, hospital_id: str, regist_id: str, since: datetime) -> int:
+        """Messages planned since `since` for one patient's appointments at one hospital."""
+        count = self.session.execute(
+            select(func.count(OutboxMessage.id))
+            .join(Appointment, Appointment.id == OutboxMessage.appointment_id)
+            .where(
+                Appointment.regist_id == regist_id,
+                Appointment.hospital_id == hospital_id,
+                OutboxMessage.created_at >= since,
+            )
+        ).scalar_one()
+        return int(count)
 
     def dedup_keys_present(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
