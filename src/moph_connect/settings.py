@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A LINE delivery carries up to a few dozen events with long Thai messages.
     max_webhook_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # A client whose body stalls this long between two reads gets 408.
+    request_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Open connections one `serve` process takes; more are answered 503 (slow clients
+    # holding connections cannot take them all).
+    max_connections: int = Field(default=2000, ge=10)
     # The request line and headers together (a bearer key needs ~60 bytes).
     max_request_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
     log_level: str = "INFO"

@@ -29,8 +29,8 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     url = fresh_database_url(request, request.param, tmp_path_factory.mktemp("db"))
-    with running_stack(url, START) as running:
-        yield running
+    with running_stack(url, START, settings_overrides={"request_body_timeout_seconds": 1.0}) as s:
+        yield s
 
 
 def _text_events(user: str, count: int, n: int) -> list[dict[str, object]]:
@@ -71,6 +71,21 @@ def test_event_ids_longer_than_the_column_stay_distinct(stack: Stack) -> None:
             )
         ).all()
     assert len(set(ids)) == 2 and all(len(i) <= 64 for i in ids)
+
+
+def test_a_body_that_stalls_is_408(stack: Stack) -> None:
+    port = int(stack.base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/queue HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 200\r\n\r\n{"userId": '
+        )
+        started = time.monotonic()
+        answer = sock.recv(1000)
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"application/problem+json" in answer
+    assert 0.9 <= elapsed < 8, elapsed
 
 
 def test_every_answer_carries_the_security_headers(stack: Stack) -> None:

@@ -115,6 +115,7 @@ def create_app(
             chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
             for env in ENVIRONMENTS
         },
+        timeout_seconds=runtime.settings.request_body_timeout_seconds,
     )
     app.add_middleware(
         HospitalApiCors,

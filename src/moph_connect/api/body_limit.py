@@ -1,13 +1,19 @@
-"""Refuse oversized request bodies (413) before anything reads them into memory."""
+"""Refuse oversized request bodies (413) before anything reads them into memory, and
+bodies that trickle in too slowly (408), which would hold a connection and a thread."""
 
 from __future__ import annotations
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moph_connect.api.problems import problem_response
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
@@ -20,8 +26,11 @@ class BodySizeLimit:
         max_bytes: int,
         exempt_prefixes: tuple[str, ...] = (),
         path_limits: dict[str, int] | None = None,
+        timeout_seconds: float | None = None,
     ) -> None:
-        """`path_limits`: other limits for exact paths (LINE's webhook deliveries)."""
+        """`path_limits`: other limits for exact paths (LINE's webhook deliveries);
+        `timeout_seconds`: the longest one read of the body may wait for the client."""
+        self.timeout_seconds = timeout_seconds
         self.app = app
         self.default_max_bytes = max_bytes
         self.exempt_prefixes = exempt_prefixes
@@ -46,7 +55,14 @@ class BodySizeLimit:
 
         async def counting_receive() -> Message:
             nonlocal received
-            message = await receive()
+            if self.timeout_seconds is None:
+                message = await receive()
+            else:
+                try:
+                    with anyio.fail_after(self.timeout_seconds):
+                        message = await receive()
+                except TimeoutError:
+                    raise _TooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
@@ -64,6 +80,15 @@ class BodySizeLimit:
         except _TooLarge:
             if not started:
                 await self._reject(max_bytes, scope, receive, send)
+        except _TooSlow:
+            if not started:
+                await problem_response(
+                    408,
+                    "request-timeout",
+                    "Request timeout",
+                    f"The body did not arrive within {self.timeout_seconds:g} s.",
+                    headers={"Connection": "close"},
+                )(scope, receive, send)
 
     async def _reject(self, max_bytes: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

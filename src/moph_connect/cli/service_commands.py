@@ -104,6 +104,7 @@ def serve(
             # (httptools would buffer a 64 MB header). Answered 400, connection closed.
             http="h11",
             h11_max_incomplete_event_size=settings.max_request_header_bytes,
+            limit_concurrency=settings.max_connections,
         )
     finally:
         database.dispose()
