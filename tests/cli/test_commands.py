@@ -18,6 +18,7 @@ import pytest
 
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.messages import NOTICE_VERSION
+from tests.support.emulated import EmulatedPatient
 from tests.support.net import free_port
 from tests.support.stack import find_uri, wait_for
 
@@ -128,26 +129,13 @@ def test_serve_on_the_embedded_default_delivers_a_queue_card(served: tuple[str, 
     hospital = json.loads(added.stdout)
     emulator = f"{base}/line-emulator"
     with httpx.Client(timeout=10) as http:
-        user = http.post(
-            f"{emulator}/control/channels/production/users", json={"displayName": "ครูเพ็ญศรี"}
-        ).json()["userId"]
-
-        def inbox() -> list[dict[str, Any]]:
-            messages: list[dict[str, Any]] = http.get(
-                f"{emulator}/control/users/{user}/inbox"
-            ).json()["messages"]
-            return messages
+        patient = EmulatedPatient(http, emulator)
+        inbox = patient.inbox
 
         wait_for(lambda: len(inbox()) >= 1, what="the greeting (privacy notice)")
-        http.post(
-            f"{emulator}/control/users/{user}/postback",
-            json={"data": f"action=pick&hospital={hospital['hospitalId']}"},
-        )
+        patient.postback(f"action=pick&hospital={hospital['hospitalId']}")
         wait_for(lambda: len(inbox()) >= 2, what="the privacy notice: no link before consent")
-        http.post(
-            f"{emulator}/control/users/{user}/postback",
-            json={"data": f"action=consent&version={NOTICE_VERSION}"},
-        )
+        patient.postback(f"action=consent&version={NOTICE_VERSION}")
         wait_for(lambda: len(inbox()) >= 4, what="thanks, and the booking link")
         link = find_uri(inbox()[3]["message"], "regist=")
         regist = link.rsplit("regist=", 1)[1]
@@ -242,25 +230,12 @@ def test_legacy_hospital_list_counts_keyless_calls(served: tuple[str, Path]) -> 
     assert hospital["auth"] == "legacy"
     emulator = f"{base}/line-emulator"
     with httpx.Client(timeout=10) as http:
-        user = http.post(
-            f"{emulator}/control/channels/production/users", json={"displayName": "ครูเพ็ญศรี"}
-        ).json()["userId"]
-
-        def inbox() -> list[dict[str, Any]]:
-            messages: list[dict[str, Any]] = http.get(
-                f"{emulator}/control/users/{user}/inbox"
-            ).json()["messages"]
-            return messages
+        patient = EmulatedPatient(http, emulator)
+        inbox = patient.inbox
 
         wait_for(lambda: len(inbox()) >= 1, what="the greeting")
-        http.post(
-            f"{emulator}/control/users/{user}/postback",
-            json={"data": f"action=consent&version={NOTICE_VERSION}"},
-        )
-        http.post(
-            f"{emulator}/control/users/{user}/postback",
-            json={"data": f"action=pick&hospital={hospital['hospitalId']}"},
-        )
+        patient.postback(f"action=consent&version={NOTICE_VERSION}")
+        patient.postback(f"action=pick&hospital={hospital['hospitalId']}")
         wait_for(lambda: any("regist=" in json.dumps(m) for m in inbox()), what="the link")
         link = next(m for m in inbox() if "regist=" in json.dumps(m))["message"]
         regist = find_uri(link, "regist=").rsplit("regist=", 1)[1]

@@ -9,13 +9,13 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.cli.test_commands import COMMAND
+from tests.support.emulated import EmulatedPatient
 from tests.support.net import free_port
 from tests.support.stack import wait_for
 
@@ -104,16 +104,7 @@ def test_the_bot_answers_through_a_standalone_emulator_with_configured_channels(
             json={"to": "U" + "0" * 32, "messages": [{"type": "text", "text": "hi"}]},
         )
         assert refused.status_code == 401
-        user = http.post(
-            f"{emulator}/control/channels/{channel}/users", json={"displayName": "ทดสอบ"}
-        ).json()["userId"]
-
-        def inbox() -> list[dict[str, Any]]:
-            messages: list[dict[str, Any]] = http.get(
-                f"{emulator}/control/users/{user}/inbox"
-            ).json()["messages"]
-            return messages
-
+        inbox = EmulatedPatient(http, emulator, channel, "ทดสอบ").inbox
         # The follow webhook was signed with the configured secret and accepted: the bot
         # greeted her through the emulator with the configured token.
         wait_for(lambda: len(inbox()) >= 1, what="the greeting")

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from sqlalchemy.orm import Session
 
 from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
+from moph_connect.errors import MophConnectError
 from moph_connect.settings import Settings, get_settings
+
+T = TypeVar("T")
 
 
 def configure_logging(settings: Settings) -> None:
@@ -38,3 +46,17 @@ def open_database(
 
         upgrade(settings.database_url)
     return Database(make_engine(settings.database_url, pre_ping=pre_ping))
+
+
+def in_transaction(work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction of the migrated database; a refusal (unknown
+    hospital, a bad value) is one `error:` line and exit status 2."""
+    database = open_database()
+    try:
+        with database.transaction() as session:
+            return work(session)
+    except MophConnectError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()

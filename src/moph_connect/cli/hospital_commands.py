@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from moph_connect.audit.repository import cli_actor
 from moph_connect.cli import hospital_key_commands
-from moph_connect.cli.common import open_database
+from moph_connect.cli.common import in_transaction, open_database
 from moph_connect.clock import SystemClock
-from moph_connect.errors import MophConnectError
 from moph_connect.hospitals.access import (
     CLEAR_NETWORKS,
     CLEAR_ORIGINS,
@@ -59,36 +59,33 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Register a hospital and print its production and test API keys (shown only once)."""
-    database = open_database()
-    try:
+
+    def register(session: Session) -> NewHospital:
         checked_auth_mode(auth)
-        with database.transaction() as session:
-            new = register_hospital(
+        new = register_hospital(
+            session,
+            name,
+            booking_url,
+            SystemClock().now(),
+            province=province,
+            district=district,
+            latitude=latitude,
+            longitude=longitude,
+            phone=phone,
+        )
+        if auth != "key":
+            update_access(
                 session,
-                name,
-                booking_url,
-                SystemClock().now(),
-                province=province,
-                district=district,
-                latitude=latitude,
-                longitude=longitude,
-                phone=phone,
+                new.hospital_id,
+                auth=auth,
+                allowed_networks=None,
+                cors_origins=None,
+                actor=cli_actor(),
+                now=SystemClock().now(),
             )
-            if auth != "key":
-                update_access(
-                    session,
-                    new.hospital_id,
-                    auth=auth,
-                    allowed_networks=None,
-                    cors_origins=None,
-                    actor=cli_actor(),
-                    now=SystemClock().now(),
-                )
-    except MophConnectError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        database.dispose()
+        return new
+
+    new = in_transaction(register)
     if as_json:
         typer.echo(
             json.dumps(
@@ -133,23 +130,17 @@ def update(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Change how a hospital's system may call the API (every change is audited)."""
-    database = open_database()
-    try:
-        with database.transaction() as session:
-            access = update_access(
-                session,
-                hospital_id,
-                auth=auth,
-                allowed_networks=allow_ip,
-                cors_origins=cors_origin,
-                actor=cli_actor(),
-                now=SystemClock().now(),
-            )
-    except MophConnectError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        database.dispose()
+    access = in_transaction(
+        lambda session: update_access(
+            session,
+            hospital_id,
+            auth=auth,
+            allowed_networks=allow_ip,
+            cors_origins=cors_origin,
+            actor=cli_actor(),
+            now=SystemClock().now(),
+        )
+    )
     if as_json:
         typer.echo(
             json.dumps(

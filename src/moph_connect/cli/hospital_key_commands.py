@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from moph_connect.audit.repository import cli_actor
-from moph_connect.cli.common import open_database
+from moph_connect.cli.common import in_transaction
 from moph_connect.clock import SystemClock
 from moph_connect.environments import Environment
-from moph_connect.errors import MophConnectError
 from moph_connect.hospitals.key_rotation import (
     DEFAULT_GRACE_HOURS,
     MAX_GRACE_HOURS,
@@ -44,7 +41,7 @@ def rotate(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Issue a new API key (shown only once); the old ones stop after the grace period."""
-    rotated = _in_transaction(
+    rotated = in_transaction(
         lambda session: rotate_key(
             session,
             hospital_id,
@@ -67,7 +64,7 @@ def revoke(
 ) -> None:
     """Refuse every API key of the hospital in that environment, at once. Issues no new
     key: the hospital cannot call until `rotate-key` gives it one."""
-    revoked = _in_transaction(
+    revoked = in_transaction(
         lambda session: revoke_keys(
             session, hospital_id, environment, now=SystemClock().now(), actor=cli_actor()
         )
@@ -92,19 +89,6 @@ def revoke(
 def register(app: typer.Typer) -> None:
     app.command("rotate-key")(rotate)
     app.command("revoke-key")(revoke)
-
-
-def _in_transaction(work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction; a refusal (unknown hospital, bad grace) exits 2."""
-    database = open_database()
-    try:
-        with database.transaction() as session:
-            return work(session)
-    except MophConnectError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        database.dispose()
 
 
 def _rotated_json(rotated: RotatedKey) -> dict[str, object]:
