@@ -4,6 +4,8 @@
 
 An answer is only taken within a window after the question (`ChatbotConfig`); after it,
 what she types is a new request. Whatever is stored that we cannot read is no question.
+
+One other state is kept there, `NOTICE_OWED`: no question, but a notice to show.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from typing import Any, Final, Literal, get_args
 
 Awaiting = Literal["survey_comment", "survey_recommend", "erase_confirm", "consent"]
 _AWAITING: Final[dict[str, Awaiting]] = {name: name for name in get_args(Awaiting)}
+
+
+# For a patient loaded from the MOPH Connect that ran before (`registrations import`) with
+# no consent time: she follows the LINE account already, so no follow event will greet her
+# with the privacy notice; her next chat shows it (`ChatbotService`), once.
+NOTICE_OWED: Final[dict[str, Any]] = {"notice": "owed"}
+
+
+def notice_owed(state: Any) -> bool:
+    return isinstance(state, dict) and state.get("notice") == NOTICE_OWED["notice"]
 
 
 @dataclass(frozen=True)

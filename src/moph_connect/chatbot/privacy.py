@@ -37,7 +37,7 @@ def accept(turn: Turn, version: str) -> list[Message]:
     if version != current:
         # A button from an older notice: she has not seen what she would accept.
         return [messages.privacy_notice(turn.lang, version=current)]
-    if not turn.consented:
+    if turn.user.consent_version != current:  # an imported consent becomes one to ours
         turn.patients.record_consent(turn.user, current, turn.now)
     pending = turn.question("consent")
     hospital = turn.hospitals.get(pending.token) if pending is not None else None

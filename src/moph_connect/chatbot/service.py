@@ -10,6 +10,8 @@ Who the event is from decides what happens before any flow runs:
   changes nothing and gets no answer;
 - a message or tap from someone we have no follow for (the follow was lost, or she chats
   without adding us) is answered, and she becomes a follower;
+- the first message or tap of a patient loaded from the MOPH Connect that ran before,
+  with no consent (`registrations import`), is answered with the privacy notice first;
 - events from groups and rooms, and events in standby mode, are not ours to answer.
 """
 
@@ -21,16 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from moph_connect import messages
 from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.conversation import notice_owed
 from moph_connect.chatbot.events import Incoming, parse_event
 from moph_connect.chatbot.finder import DirectoryFinder, HospitalFinder
-from moph_connect.chatbot.replies import add_reply
+from moph_connect.chatbot.replies import MAX_MESSAGES_PER_REPLY, add_reply
 from moph_connect.chatbot.router import route
 from moph_connect.chatbot.turn import Message, Turn
 from moph_connect.db.models import LineUser
+from moph_connect.messages.postback import build_consent
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository
 
@@ -80,7 +85,13 @@ class ChatbotService:
             user = self._speaker(incoming.user_id, at)
             if user is None:
                 return
-            answer = route(self._turn(user, now, incoming), incoming)
+            owed = notice_owed(user.conversation)
+            if owed:  # taken before the flow runs: it may ask a question of its own
+                self.patients.set_conversation(user, None)
+            turn = self._turn(user, now, incoming)
+            answer = route(turn, incoming)
+            if owed and not turn.consented:
+                answer = _with_notice(answer, turn)
         else:
             return  # read receipts, unsends, video views, ...
         add_reply(
@@ -118,6 +129,8 @@ class ChatbotService:
     def _greeting(self, user: LineUser, now: datetime, incoming: Incoming) -> list[Message]:
         turn = self._turn(user, now, incoming)
         name = self.config.bot_name(self.environment)
+        if notice_owed(user.conversation):
+            self.patients.set_conversation(user, None)  # shown now, whichever greeting
         if turn.consented:
             return [messages.welcome(name, turn.lang)]
         return [
@@ -142,6 +155,15 @@ class ChatbotService:
         )
         if cancelled:
             log.info("unfollow cancelled %d pending message(s)", cancelled)
+
+
+def _with_notice(answer: list[Message], turn: Turn) -> list[Message]:
+    """The privacy notice first, unless the answer already asks for her consent (she
+    picked a hospital: the notice before the booking link)."""
+    if build_consent(turn.config.notice_version) in orjson.dumps(answer).decode():
+        return answer
+    notice = messages.privacy_notice(turn.lang, version=turn.config.notice_version)
+    return [notice, *answer][:MAX_MESSAGES_PER_REPLY]
 
 
 def _stale_follow(user: LineUser, at: datetime) -> bool:

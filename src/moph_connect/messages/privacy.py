@@ -26,6 +26,10 @@ from moph_connect.messages.postback import (
 )
 
 NOTICE_VERSION: Final = "2026-11"
+# `consent_version` of a patient whose consent was given to the MOPH Connect that ran
+# before (since 2018) and loaded with `registrations import`: its time is known, not the
+# notice she saw, which was none of ours. The chatbot counts it as consent.
+IMPORTED_CONSENT_VERSION: Final = "imported"
 BOT_NAME_MAX: Final = 60
 
 
