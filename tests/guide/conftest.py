@@ -13,6 +13,7 @@ installs them for `make test`): an example that did not run is not a pass.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -60,6 +61,12 @@ def require(name: str) -> None:
             _usable[name] = False
     if not _usable[name]:
         pytest.fail(f"{name} is missing or unusable: apt-get install -y {RUNTIMES[name][1]}")
+
+
+def require_requests() -> None:
+    """The Python examples use requests (in the dev extra, for these tests only)."""
+    if importlib.util.find_spec("requests") is None:
+        pytest.fail("requests is missing: .venv/bin/pip install -e '.[dev]'")
 
 
 def require_mono_http() -> None:

@@ -21,6 +21,7 @@ from tests.guide.conftest import (
     Patient,
     require,
     require_mono_http,
+    require_requests,
     run_example,
 )
 from tests.guide.wire import WireRequest, WireTap
@@ -137,6 +138,7 @@ def test_php_http_build_query_sends_a_urlencoded_form(
 
 
 def test_python_requests_json(stack: Stack, tap: WireTap, new_patient: NewPatient) -> None:
+    require_requests()
     patient = new_patient()
     answer, request = _run(stack, tap, patient, [sys.executable, "queue_card.py"], with_key=True)
     assert request.header("content-type") == "application/json"
@@ -146,6 +148,7 @@ def test_python_requests_json(stack: Stack, tap: WireTap, new_patient: NewPatien
 def test_python_requests_data_without_a_content_type(
     stack: Stack, tap: WireTap, new_patient: NewPatient
 ) -> None:
+    require_requests()
     patient = new_patient(legacy=True)
     answer, request = _run(
         stack, tap, patient, [sys.executable, "queue_card_data.py"], with_key=False
@@ -221,6 +224,7 @@ def test_the_examples_show_the_problem_when_a_call_is_refused(
 ) -> None:
     require("php")
     require("node")
+    require_requests()
     patient = new_patient()  # a hospital that authenticates with keys
     no_key = run_example(["php", "queue.php"], patient.env(tap, with_key=False))
     assert no_key.returncode != 0
@@ -247,6 +251,7 @@ def test_without_a_date_the_examples_book_for_tomorrow_in_bangkok(
     require("php")
     require("node")
     require("curl")
+    require_requests()
     patient = new_patient()
     env = patient.env(tap, with_key=True)
     del env["APPOINTMENT_DATE"]
