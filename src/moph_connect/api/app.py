@@ -30,11 +30,23 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """
 MOPH Connect sends hospital queue messages to patients on LINE.
 
+**The hospital developer's guide** (the calls and when to make them, keys, every error, and
+examples in PHP, Python, curl, Node, C# and browser JavaScript): `docs/hospital-guide.en.md`,
+in Thai `docs/hospital-guide.th.md`, in the moph-connect repository.
+
 Your queue system calls these endpoints with the patient's MOPH Connect ID (`userId`, from
 `?regist=` on your booking page). Develop against `/test/api/...` with your **test** key
 (messages go to the "[TEST] MOPH Connect" LINE account), then switch to `/api/...` with
-your **production** key. Authenticate with `Authorization: Bearer <key>`. Errors are
-`application/problem+json` and name the field and the reason. Times are Asia/Bangkok.
+your **production** key. Authenticate with `Authorization: Bearer <key>`. Hospitals the
+ministry has put in **legacy mode** may send no Authorization header (the `userId` then
+names the hospital); a wrong key is refused all the same, and they should move to keys.
+
+The body is the seed's JSON, read whatever the Content-Type says, or a form with the same
+field names. `appointmentDate` is `YYYY-MM-DD` (Asia/Bangkok); also read are
+`YYYY-MM-DD HH:MM[:SS]`, ISO 8601 date-times (`T`, optional offset: the Bangkok date counts)
+and Buddhist-era years (`2561-04-30` is 2018-04-30). The answer's `warnings` say what was
+read differently or ignored. Errors are `application/problem+json` and name the field and
+the reason. Times are Asia/Bangkok.
 """
 
 

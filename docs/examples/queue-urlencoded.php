@@ -1,0 +1,16 @@
+<?php
+// The same form as application/x-www-form-urlencoded: http_build_query() makes the body
+// name=value&... (curl then sends that Content-Type by itself).
+$fields = require __DIR__ . '/booking-fields.php';
+$key = getenv('MOPH_CONNECT_KEY');  // unset only for hospitals in legacy mode
+
+$curl = curl_init((getenv('MOPH_CONNECT_URL') ?: 'https://mophconnect.go.th/test/api') . '/queue');
+curl_setopt_array($curl, [
+    CURLOPT_POSTFIELDS => http_build_query($fields),  // a string: urlencoded
+    CURLOPT_HTTPHEADER => $key ? ['Authorization: Bearer ' . $key] : [],
+    CURLOPT_RETURNTRANSFER => true,
+    CURLOPT_TIMEOUT => 10,
+]);
+$text = curl_exec($curl);
+echo $text, "\n";
+exit(curl_getinfo($curl, CURLINFO_RESPONSE_CODE) === 202 ? 0 : 1);
