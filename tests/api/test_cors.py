@@ -81,8 +81,21 @@ def test_other_origins_get_no_grant(stack: Stack, origin: str) -> None:
     response = _preflight(stack, origin)
     assert response.status_code == 403
     assert "access-control-allow-origin" not in response.headers
-    call = stack.api.post("/api/queue", json=body("0" * 24), headers={"Origin": origin})
+    # A call no preflight guards (text/plain) is refused before it is served.
+    call = stack.api.post(
+        "/api/queue",
+        content=b"{}",
+        headers={"Origin": origin, "Content-Type": "text/plain"},
+    )
+    assert call.status_code == 403
+    assert call.json()["type"].endswith("/cors-origin")
     assert "access-control-allow-origin" not in call.headers
+
+
+def test_same_origin_calls_pass(stack: Stack) -> None:
+    own = stack.base_url  # /docs' "Try it out" sends the service's own origin
+    call = stack.api.post("/api/queue", json=body("0" * 24), headers={"Origin": own})
+    assert call.status_code == 404  # served: an ID nobody issued
 
 
 def test_answers_to_calls_carry_the_grant(stack: Stack) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -171,12 +172,17 @@ def test_a_page_from_another_origin_gets_no_grant(
     assert [r.method for r in tap.since(wire, "/test/api/queue")] == ["OPTIONS"]
     assert len(stack.inbox(patient.user)) == inbox
 
-    # text/plain needs no preflight: the browser sends the call and only hides the answer
-    # from the page. The guide says so: CORS is no access control, the ID is.
+    # text/plain needs no preflight: the browser sends the call, and the service refuses
+    # it (403) because its Origin has no grant, so nothing is planned or sent.
     wire = len(tap.requests)
     answer, error = _send_from_page(browser, f"{elsewhere}&script=booking-page.js", api)
     assert answer is None
     assert error == "TypeError: Failed to fetch"
     [post] = tap.since(wire, "/test/api/queue")
     assert post.method == "POST" and post.header("origin") == sites[1]
-    stack.wait_inbox(patient.user, inbox + 1)
+    # A later call from the booking site itself arrives alone: the refused one planned nothing.
+    answer, error = _send_from_page(browser, f"{patient.booking_link}&script=booking-page.js", api)
+    assert error is None, error
+    messages = stack.wait_inbox(patient.user, inbox + 1)
+    time.sleep(0.5)
+    assert len(stack.inbox(patient.user)) == len(messages) == inbox + 1

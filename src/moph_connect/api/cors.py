@@ -5,6 +5,11 @@ are answered here (204) for the origins `CorsOrigins` grants, with the exact ori
 (never `*`: no origin but a hospital's own gets a grant). Other origins get a 403 problem
 and no grant, so the browser never sends the call. Answers to the calls themselves carry
 the grant for the same origins. No cookies are involved, so no credentials are allowed.
+
+A call that carries an `Origin` no grant covers (and not our own) is refused with 403
+before it is served: a `text/plain` POST needs no preflight, so without this a page on
+any site could make a patient's browser send calls it merely could not read the answer
+of. Clients that are not browsers send no `Origin` and are not affected.
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ class HospitalApiCors:
             await self._preflight(origin, granted)(scope, receive, send)
             return
         if not granted:
-            await self.app(scope, receive, send)
+            if _same_origin(scope, headers, origin):  # e.g. /docs' "Try it out"
+                await self.app(scope, receive, send)
+            else:
+                await self._refused(origin)(scope, receive, send)
             return
 
         async def granting_send(message: Message) -> None:
@@ -60,24 +68,33 @@ class HospitalApiCors:
 
         await self.app(scope, receive, granting_send)
 
-    def _preflight(self, origin: str, granted: bool) -> Response:
-        if not granted:
-            response: Response = problem_response(
-                403,
-                "cors-origin",
-                "Origin not allowed",
-                f"{origin} is not the origin of a registered hospital's booking page. The "
-                "ministry can add it to the hospital (hospital update --cors-origin).",
-            )
-        else:
-            response = Response(
-                status_code=204,
-                headers={
-                    "Access-Control-Allow-Origin": origin,
-                    "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                    "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-                    "Access-Control-Max-Age": MAX_AGE_SECONDS,
-                },
-            )
+    def _refused(self, origin: str) -> Response:
+        response: Response = problem_response(
+            403,
+            "cors-origin",
+            "Origin not allowed",
+            f"{origin} is not the origin of a registered hospital's booking page. The "
+            "ministry can add it to the hospital (hospital update --cors-origin).",
+        )
         response.headers.add_vary_header("Origin")
         return response
+
+    def _preflight(self, origin: str, granted: bool) -> Response:
+        if not granted:
+            return self._refused(origin)
+        response = Response(
+            status_code=204,
+            headers={
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": MAX_AGE_SECONDS,
+            },
+        )
+        response.headers.add_vary_header("Origin")
+        return response
+
+
+def _same_origin(scope: Scope, headers: Headers, origin: str) -> bool:
+    host = headers.get("host")
+    return host is not None and origin == f"{scope.get('scheme', 'http')}://{host}"
