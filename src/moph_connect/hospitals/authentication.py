@@ -72,8 +72,11 @@ def authenticate_key(
 
 
 def _not_issued(environment: Environment) -> NotFound:
-    # One answer for every reason (never issued, another environment's, malformed), so
-    # that nobody learns from it which IDs exist.
+    # One answer for every reason an ID opens nothing (never issued, another
+    # environment's, malformed, an inactive hospital's). An issued ID of a hospital in key
+    # mode is told apart (401, saying to send the key), as a developer needs; telling
+    # that much costs nothing, since 96 random bits cannot be probed (and failed
+    # authentications are rate limited).
     return NotFound(
         f"userId is not a MOPH Connect ID issued in the {environment} environment "
         f"({_api_path(environment)} takes IDs issued by the "
