@@ -51,10 +51,6 @@ class Gone(MophConnectError):
     status, problem, title = 410, "gone", "Gone"
 
 
-class PayloadTooLarge(MophConnectError):
-    status, problem, title = 413, "payload-too-large", "Request body too large"
-
-
 class ValidationFailed(MophConnectError):
     status, problem, title = 422, "validation", "The request has invalid fields"
 

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, Final
 
 import orjson
-from linebot.v3 import SignatureValidator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,6 +32,7 @@ from moph_connect.clock import Clock
 from moph_connect.db.models import WebhookEvent
 from moph_connect.db.uow import Database
 from moph_connect.errors import BadRequest, Unauthorized
+from moph_connect.line.signature import matches as signature_matches
 from moph_connect.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
     if not signature:
         raise Unauthorized("Missing x-line-signature header.")
     try:
-        text = body.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The webhook body is not UTF-8.") from None
-    if not SignatureValidator(secret).validate(text, signature):
+    if not signature_matches(secret, body, signature):
         raise Unauthorized("The x-line-signature does not match the body.")
 
 

@@ -49,12 +49,6 @@ class HospitalRepository:
     def get(self, hospital_id: str) -> Hospital | None:
         return self.session.get(Hospital, hospital_id)
 
-    def list_active(self, limit: int | None = None) -> Sequence[Hospital]:
-        query = select(Hospital).where(Hospital.active).order_by(Hospital.name, Hospital.id)
-        if limit is not None:
-            query = query.limit(limit)
-        return self.session.scalars(query).all()
-
     def list_all(self) -> Sequence[Hospital]:
         return self.session.scalars(select(Hospital).order_by(Hospital.created_at)).all()
 

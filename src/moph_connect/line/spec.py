@@ -141,11 +141,3 @@ def validate(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolati
     # A schema reached both by `$ref` and by its base's discriminator reports twice.
     unique = {SpecViolation(_json_path(e), _describe(e)) for e in validator.iter_errors(payload)}
     return sorted(unique, key=lambda v: (v.property, v.message))
-
-
-def assert_valid(name: SpecName, schema_name: str, payload: Any) -> None:
-    """Raise `ValueError` listing the violations, for tests and defensive checks."""
-    violations = validate(name, schema_name, payload)
-    if violations:
-        listed = "; ".join(f"{v.property or '<root>'}: {v.message}" for v in violations)
-        raise ValueError(f"{schema_name} violates LINE's {name} spec: {listed}")

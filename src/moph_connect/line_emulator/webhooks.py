@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 from typing import Any
 
 import aiohttp
 import orjson
 
+from moph_connect.line.signature import sign
 from moph_connect.line.spec import validate
 from moph_connect.line_emulator.config import EmulatorChannel
 from moph_connect.line_emulator.ids import new_message_id, new_quote_token, new_webhook_event_id
@@ -24,9 +22,8 @@ class WebhookSpecError(RuntimeError):
 
 
 def signature(secret: str, body: bytes) -> str:
-    """`x-line-signature`: base64 of HMAC-SHA256 over the raw body, keyed by the secret."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    """`x-line-signature` for a delivery (`moph_connect.line.signature`)."""
+    return sign(secret, body)
 
 
 def _event(kind: str, user: User, timestamp_ms: int, **fields: Any) -> dict[str, Any]:

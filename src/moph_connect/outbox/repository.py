@@ -341,12 +341,6 @@ class OutboxRepository:
             [{"b_id": f.id, "b_error": f.error[:1000]} for f in failures],
         )
 
-    def count_by_status(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
-        return {status: int(count) for status, count in rows}
-
 
 class RateLimitRepository:
     """A GCRA per channel in one row, so the rate holds across every worker process."""
@@ -398,12 +392,6 @@ class RateLimitRepository:
 class ChannelStateRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def paused(self, now: datetime) -> dict[str, str]:
-        rows = self.session.scalars(
-            select(ChannelState).where(ChannelState.paused_until > now)
-        ).all()
-        return {row.channel: row.reason or "" for row in rows}
 
     def pause(self, channel: str, until: datetime | None, reason: str, now: datetime) -> None:
         # An upsert: two workers refused by LINE at once must not collide on the insert.
