@@ -158,3 +158,15 @@ def test_someone_else_s_survey_is_not_hers_to_answer(stack: Stack) -> None:
     [unknown] = tap(stack, other, f"action=recommend&token={token}&score=0")
     assert "ไม่พบแบบประเมิน" in unknown["text"]
     assert stored(stack, token).score is None
+
+
+def test_a_comment_typed_with_a_nul_is_kept_without_it(stack: Stack) -> None:
+    """PostgreSQL stores no NUL in text: typed ones are dropped before anything is kept."""
+    user, token = surveyed(stack)
+    stack.wait_inbox(user, 4)
+    stack.clock.advance(timedelta(days=1, hours=3))
+    stack.wait_inbox(user, 5)
+    tap(stack, user, f"action=survey&token={token}&score=5")
+    [question] = say(stack, user, "สะอาด\u0000มาก")
+    assert quick(question)[0].startswith("action=recommend")
+    assert stored(stack, token).comment == "สะอาดมาก"

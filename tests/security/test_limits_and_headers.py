@@ -183,3 +183,52 @@ def test_an_oversized_header_is_refused_at_once_and_health_stays_up(served: str)
 def test_the_api_docs_can_be_switched_off(served: str) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert httpx.get(served + path, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("key", ["", "a b", "k\u00e9", "x" * 201, "tab\tkey"])
+def test_idempotency_keys_are_printable_ascii(stack: Stack, key: str) -> None:
+    hospital = stack.register_hospital()
+    user = stack.follow()
+    regist = stack.pick_hospital(user, hospital.hospital_id)
+    response = stack.api.post(
+        "/api/queue",
+        json=body(regist),
+        headers=[
+            ("Authorization", f"Bearer {hospital.production_key}"),
+            ("Idempotency-Key", key.encode("utf-8")),  # type: ignore[list-item]
+        ],
+    )
+    assert_problem(response, 422, "Idempotency-Key")
+
+
+def test_nul_characters_in_chat_never_reach_the_database(stack: Stack) -> None:
+    """PostgreSQL refuses NUL in text: a chat message or location title with one is
+    stored and processed without error, on both databases (the events are stripped of
+    NULs when stored, whatever a later change keeps of them)."""
+    user = stack.follow()
+    [text] = _text_events(user, 1, 3)
+    text["message"]["text"] = "ลบ\u0000ข้อมูล"
+    location = event(
+        "message",
+        user,
+        timestamp_ms=1524798000999,
+        message={
+            "type": "location",
+            "id": "9" * 18,
+            "title": "บ้าน\u0000",
+            "address": "ปทุมธานี\u0000",
+            "latitude": 14.02,
+            "longitude": 100.52,
+        },
+    )
+    assert signed_post(stack, "production", [text, location]) == 200
+    ids = [text["webhookEventId"], location["webhookEventId"]]
+
+    def processed() -> bool:
+        with stack.database.transaction() as session:
+            rows = session.scalars(
+                select(WebhookEvent).where(WebhookEvent.webhook_event_id.in_(ids))
+            ).all()
+            return len(rows) == 2 and all(r.processed_at and not r.error for r in rows)
+
+    wait_for(processed, timeout=20, what="both events processed without error")

@@ -10,6 +10,7 @@ validate the fields, so that an unauthenticated caller learns nothing about them
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -142,6 +143,18 @@ def _request_body(model: type[QueueCall]) -> dict[str, Any]:
             "content": {media_type: {"schema": schema} for media_type in _BODY_TYPES},
         }
     }
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def _check_idempotency_key(key: str | None) -> None:
+    # Printable ASCII only: what a UUID or a hash looks like, and nothing a database
+    # refuses (a NUL) or a log could be fooled by (line breaks).
+    if key is not None and _IDEMPOTENCY_KEY.fullmatch(key) is None:
+        raise ValidationFailed.field(
+            "Idempotency-Key", "must be 1 to 200 printable ASCII characters, no spaces"
+        )
 
 
 def _validated(model: type[QueueCall], body: CallBody) -> tuple[QueueCall, list[FieldWarning]]:
@@ -319,10 +332,9 @@ def build_router(environment: Environment) -> APIRouter:
             client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
         ) -> JSONResponse:
-            if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
-                raise ValidationFailed.field("Idempotency-Key", "must be 1 to 200 characters")
             authenticate = _by_call(environment, body, authorization, client)
             hospital = await _admitted(runtime, environment, authenticate, client)
+            _check_idempotency_key(idempotency_key)
             return await to_thread.run_sync(
                 _handle, runtime, hospital, call_kind, body, idempotency_key
             )

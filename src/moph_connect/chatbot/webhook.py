@@ -77,6 +77,19 @@ def stored_event_id(webhook_event_id: str) -> str:
     return "sha256:" + digest[: MAX_EVENT_ID - len("sha256:")]
 
 
+def _storable(value: Any) -> Any:
+    """The event with NUL characters removed from its strings: PostgreSQL stores none (in
+    text columns, such as a survey comment typed with one), and LINE's users never mean
+    one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def store_events(
     session: Session, environment: str, events: Sequence[dict[str, Any]], now: datetime
 ) -> list[str]:
@@ -86,7 +99,7 @@ def store_events(
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     new_ids: list[str] = []
-    for event in events:
+    for event in map(_storable, events):
         event_id = stored_event_id(event["webhookEventId"])
         result = session.execute(
             insert(WebhookEvent)
