@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from moph_connect.db.uow import Database
-from moph_connect.line.sender import SendOutcome
+from moph_connect.line.port import SendOutcome
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
 from tests.delivery.harness import (
     RunningClock,

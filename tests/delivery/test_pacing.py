@@ -17,7 +17,7 @@ import uvloop
 
 from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
-from moph_connect.line.sender import SendOutcome
+from moph_connect.line.port import SendOutcome
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
 from tests.delivery.harness import RunningClock, bangkok_today, open_count, running, seed, until
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from moph_connect.line.sender import SendOutcome
+from moph_connect.line.port import SendOutcome
 from moph_connect.outbox.outcomes import Backoff, Outcomes, Result, sort_outcomes
-from moph_connect.outbox.repository import ClaimedMessage, Failure, Retry
+from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
 from moph_connect.scheduling.rules import Delivery
 
 NOW = datetime(2026, 5, 12, 3, 0, tzinfo=UTC)

@@ -17,8 +17,8 @@ from moph_connect.outbox.repository import (
     ChannelStateRepository,
     OutboxRepository,
     RateLimitRepository,
-    Retry,
 )
+from moph_connect.outbox.types import Retry
 
 NOW = datetime(2026, 4, 30, 2, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

@@ -23,40 +23,18 @@ a queue-card push, 64 in flight, `LineSender` spends 112-120 µs of CPU per push
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, Protocol
 
 import orjson
 from pyreqwest.client import Client, ClientBuilder
 from pyreqwest.exceptions import PyreqwestError, RequestTimeoutError
 
+from moph_connect.line.port import MessageSender, SendOutcome
+
+__all__ = ["LineSender", "MessageSender", "SendOutcome"]
+
 PUSH_PATH = "/v2/bot/message/push"
 REPLY_PATH = "/v2/bot/message/reply"
-
-OutcomeStatus = Literal["sent", "duplicate", "retry", "rate_limited", "unauthorized", "rejected"]
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    status: OutcomeStatus
-    request_id: str | None = None
-    detail: str = ""
-    retry_after: float | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status in ("sent", "duplicate")
-
-
-class MessageSender(Protocol):
-    async def push(
-        self, channel: str, to: str, messages_json: str, retry_key: str
-    ) -> SendOutcome: ...
-
-    async def reply(self, channel: str, reply_token: str, messages_json: str) -> SendOutcome: ...
-
-    async def close(self) -> None: ...
 
 
 def _error_detail(status: int, body: bytes) -> str:

@@ -25,15 +25,15 @@ from datetime import datetime, timedelta
 
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
-from moph_connect.line.sender import MessageSender, SendOutcome
+from moph_connect.line.port import MessageSender, SendOutcome
 from moph_connect.outbox.outcomes import Backoff, Result, delivery_verdict, sort_outcomes
 from moph_connect.outbox.pacing import Lane
 from moph_connect.outbox.repository import (
     ChannelStateRepository,
-    ClaimedMessage,
     OutboxRepository,
     RateLimitRepository,
 )
+from moph_connect.outbox.types import ClaimedMessage
 from moph_connect.scheduling.rules import Delivery
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from moph_connect.line.sender import SendOutcome
-from moph_connect.outbox.repository import ClaimedMessage, Failure, Retry
+from moph_connect.line.port import SendOutcome
+from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
 from moph_connect.scheduling.rules import PRIORITY, Delivery, deliverable_now
 
 

@@ -10,8 +10,7 @@ whose lease expired cannot overwrite what the worker that took the row over reco
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +38,7 @@ from moph_connect.db.models import (
     OutboxPayload,
     RateLimit,
 )
+from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
@@ -47,34 +47,6 @@ rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
 
 OPEN_STATUSES = ("pending", "sending")
 PRIORITIES = (0, 1, 2)
-
-
-@dataclass(frozen=True)
-class ClaimedMessage:
-    id: int
-    environment: str
-    line_user_id: str
-    kind: str
-    payload: str
-    retry_key: str
-    reply_token: str | None
-    attempts: int
-    due_at: datetime
-    appointment_date: date | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Retry:
-    id: int
-    available_at: datetime
-    error: str
-
-
-@dataclass(frozen=True)
-class Failure:
-    id: int
-    error: str
 
 
 class OutboxRepository:
