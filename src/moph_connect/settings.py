@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -217,3 +218,9 @@ def is_loopback_url(url: str) -> bool:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def default(name: str) -> Any:
+    """A setting's default, for the places that need one without a `Settings` (dataclass
+    defaults, tests): the value is written once, in the field above."""
+    return Settings.model_fields[name].default

@@ -35,7 +35,7 @@ from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
-from moph_connect.settings import Settings
+from moph_connect.settings import Settings, default
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class AppointmentService:
         self,
         session: Session,
         *,
-        survey_expiry_days: int = 7,
+        survey_expiry_days: int = default("survey_expiry_days"),
         patient_messages_per_day: int = 0,
     ) -> None:
         """`patient_messages_per_day`: how many messages one hospital may plan for one

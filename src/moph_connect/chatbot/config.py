@@ -7,16 +7,15 @@ from datetime import timedelta
 from typing import Final
 
 from moph_connect.messages import NOTICE_VERSION
-from moph_connect.settings import Settings
+from moph_connect.settings import Settings, default
 
 BOT_NAMES: Final = {"production": "MOPH Connect", "test": "[TEST] MOPH Connect"}
-SURVEY_EXPIRY_DAYS: Final = 7
 
 
 @dataclass(frozen=True)
 class ChatbotConfig:
     # A survey not answered this long after it was planned is closed.
-    survey_expiry: timedelta = timedelta(days=SURVEY_EXPIRY_DAYS)
+    survey_expiry: timedelta = timedelta(days=default("survey_expiry_days"))
     # The privacy notice patients must accept before a booking link.
     notice_version: str = NOTICE_VERSION
     # How long the bot keeps waiting for an answer it asked for (a survey comment, ...):

@@ -35,6 +35,7 @@ from moph_connect.outbox.repository import (
 )
 from moph_connect.outbox.types import ClaimedMessage
 from moph_connect.scheduling.rules import Delivery
+from moph_connect.settings import default
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,13 @@ REPLY_TOKEN_LIFETIME = timedelta(seconds=50)
 
 @dataclass(frozen=True)
 class DispatcherConfig:
-    rate_per_second: float = 2000.0
-    batch_size: int = 400
-    concurrency: int = 64
-    poll_seconds: float = 0.2
-    lease_seconds: float = 60.0
-    max_attempts: int = 25
+    # Defaults are the settings' (worker.dispatcher_config maps the rest of them).
+    rate_per_second: float = default("line_rate_per_second")
+    batch_size: int = default("dispatcher_batch_size")
+    concurrency: int = default("dispatcher_concurrency")
+    poll_seconds: float = default("dispatcher_poll_seconds")
+    lease_seconds: float = default("dispatcher_lease_seconds")
+    max_attempts: int = default("dispatcher_max_attempts")
     channel_pause_seconds: float = 60.0
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 300.0
