@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moph_connect.errors import PROBLEM_BASE, FieldError, MophConnectError, TooManyRequests
 
@@ -103,13 +104,52 @@ async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_handler(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", exc_info=exc)
+def _log_unexpected(exc: Exception) -> None:
+    # The class and where, not the message: a driver's or a library's message may quote
+    # the values it was given (a patient's name).
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    log.error("unexpected error %s.%s at %s", type(exc).__module__, type(exc).__name__, where)
+
+
+def _internal() -> JSONResponse:
     return problem_response(500, "internal", "Internal error", "Something went wrong on our side.")
+
+
+class UnexpectedErrors:
+    """The innermost middleware: an error nothing else handled becomes a 500 problem here,
+    inside CORS and the security headers (Starlette's own last resort sits outside every
+    middleware, so its answer would carry neither)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            _log_unexpected(exc)
+            if started:  # too late for an answer: let the server close the connection
+                raise
+            await _internal()(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(MophConnectError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
-    app.add_exception_handler(Exception, _unexpected_handler)
+    # Added first, so it is the innermost middleware (see UnexpectedErrors).
+    app.add_middleware(UnexpectedErrors)
