@@ -232,3 +232,14 @@ def test_nul_characters_in_chat_never_reach_the_database(stack: Stack) -> None:
             return len(rows) == 2 and all(r.processed_at and not r.error for r in rows)
 
     wait_for(processed, timeout=20, what="both events processed without error")
+
+
+def test_a_streamed_body_over_the_limit_is_413(stack: Stack) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(20):
+            yield b" " * 8192
+
+    response = stack.api.post(
+        "/api/queue", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 413)

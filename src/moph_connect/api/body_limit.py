@@ -6,14 +6,14 @@ from __future__ import annotations
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from moph_connect.api.problems import problem_response
+from moph_connect.api.problems import AnsweredOutside, problem_response
 
 
-class _TooLarge(Exception):
+class _TooLarge(AnsweredOutside):
     pass
 
 
-class _TooSlow(Exception):
+class _TooSlow(AnsweredOutside):
     pass
 
 

@@ -104,6 +104,11 @@ async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class AnsweredOutside(Exception):
+    """Raised through the app for an outer middleware to answer (a body too large or too
+    slow, see body_limit.py): UnexpectedErrors lets it pass."""
+
+
 def _log_unexpected(exc: Exception) -> None:
     # The class and where, not the message: a driver's or a library's message may quote
     # the values it was given (a patient's name).
@@ -140,6 +145,8 @@ class UnexpectedErrors:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except AnsweredOutside:
+            raise
         except Exception as exc:
             _log_unexpected(exc)
             if started:  # too late for an answer: let the server close the connection
