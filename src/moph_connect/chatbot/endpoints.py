@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Request
 
+from moph_connect.chatbot.repository import WebhookEventRepository
 from moph_connect.chatbot.webhook import (
     WebhookProcessor,
     parse_events,
-    store_events,
     verify_signature,
 )
 from moph_connect.deps import RuntimeDep
@@ -40,7 +40,7 @@ def build_router(environment: Environment) -> APIRouter:
         events = parse_events(body)
         now = runtime.clock.now()
         with runtime.database.transaction() as session:
-            new = store_events(session, environment, events, now)
+            new = WebhookEventRepository(session).store(environment, events, now)
         if new:
             processor: WebhookProcessor = request.app.state.webhook_processor
             background.add_task(processor.process_pending)

@@ -10,26 +10,21 @@ up at the next start.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from moph_connect.chatbot.config import ChatbotConfig
 from moph_connect.chatbot.events import parse_event
 from moph_connect.chatbot.followers import FollowerLookup, LineFollowerLookup
 from moph_connect.chatbot.line_api import LineApi
+from moph_connect.chatbot.repository import WebhookEventRepository
 from moph_connect.chatbot.service import ChatbotService, Profile
 from moph_connect.clock import Clock
-from moph_connect.db.models import WebhookEvent
 from moph_connect.db.uow import Database
 from moph_connect.errors import BadRequest, Unauthorized
 from moph_connect.line.signature import matches as signature_matches
@@ -63,54 +58,6 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
     if not isinstance(events, list):
         raise BadRequest("The webhook body has no 'events' array.")
     return [e for e in events if isinstance(e, dict) and isinstance(e.get("webhookEventId"), str)]
-
-
-MAX_EVENT_ID = 64  # the column; LINE's ids are 26-character ULIDs
-
-
-def stored_event_id(webhook_event_id: str) -> str:
-    """The id as stored: itself when it fits, else a digest of all of it. Cutting it
-    would let two events that differ only after the 64th character collapse into one."""
-    if len(webhook_event_id) <= MAX_EVENT_ID:
-        return webhook_event_id
-    digest = hashlib.sha256(webhook_event_id.encode("utf-8", "surrogatepass")).hexdigest()
-    return "sha256:" + digest[: MAX_EVENT_ID - len("sha256:")]
-
-
-def _storable(value: Any) -> Any:
-    """The event with NUL characters removed from its strings: PostgreSQL stores none (in
-    text columns, such as a survey comment typed with one), and LINE's users never mean
-    one."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_storable(key): _storable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_storable(item) for item in value]
-    return value
-
-
-def store_events(
-    session: Session, environment: str, events: Sequence[dict[str, Any]], now: datetime
-) -> list[str]:
-    """Insert events not seen before; return the ids that are new."""
-    if not events:
-        return []
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    new_ids: list[str] = []
-    for event in map(_storable, events):
-        event_id = stored_event_id(event["webhookEventId"])
-        result = session.execute(
-            insert(WebhookEvent)
-            .values(
-                environment=environment, webhook_event_id=event_id, event=event, received_at=now
-            )
-            .on_conflict_do_nothing()
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
-            new_ids.append(event_id)
-    return new_ids
 
 
 @dataclass(frozen=True)
@@ -185,12 +132,7 @@ class WebhookProcessor:
 
     def _pending(self) -> list[_Pending]:
         with self.database.transaction() as session:
-            stored = session.scalars(
-                select(WebhookEvent)
-                .where(WebhookEvent.processed_at.is_(None))
-                .order_by(WebhookEvent.received_at)
-                .limit(BATCH_SIZE)
-            ).all()
+            stored = WebhookEventRepository(session).unprocessed(BATCH_SIZE)
         pending = []
         for row in stored:
             incoming = parse_event(row.event if isinstance(row.event, dict) else {})
@@ -230,7 +172,7 @@ class WebhookProcessor:
         now = self.clock.now()
         try:
             with self.database.transaction() as session:
-                stored = session.get(WebhookEvent, (environment, event_id))
+                stored = WebhookEventRepository(session).get(environment, event_id)
                 if stored is None or stored.processed_at is not None:
                     return
                 ChatbotService(session, environment, self.config).handle(
@@ -238,10 +180,11 @@ class WebhookProcessor:
                 )
                 stored.processed_at = now
         except Exception as error:
-            # Record the failure so one poisonous event cannot block the rest.
-            log.exception("webhook event %s could not be processed", event_id)
+            # Record the failure so one poisonous event cannot block the rest: its class
+            # only, since a message may quote what she wrote.
+            log.error("webhook event %s could not be processed: %s", event_id, type(error).__name__)
             with self.database.transaction() as session:
-                stored = session.get(WebhookEvent, (environment, event_id))
+                stored = WebhookEventRepository(session).get(environment, event_id)
                 if stored is not None:
                     stored.processed_at = now
-                    stored.error = repr(error)[:1000]
+                    stored.error = type(error).__name__
