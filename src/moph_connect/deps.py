@@ -8,7 +8,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from moph_connect.api.bodies import CallBody, read_call_body
-from moph_connect.db.uow import Database
 from moph_connect.networks import IPAddress, client_address
 from moph_connect.runtime import Runtime
 
@@ -20,12 +19,6 @@ def get_runtime(request: Request) -> Runtime:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
-
-def get_database(runtime: RuntimeDep) -> Database:
-    return runtime.database
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 # Declared so that OpenAPI (and /docs' "Authorize") knows the scheme; the header itself is
 # read raw below, because "no header" (legacy mode) and "a malformed header" (401) differ.

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import AuditEvent
@@ -43,9 +41,3 @@ class AuditRepository:
                 environment=environment, kind=kind, actor=actor, detail=detail, created_at=now
             )
         )
-
-    def recent(self, *, kind_prefix: str | None = None, limit: int = 100) -> Sequence[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-        if kind_prefix is not None:
-            query = query.where(AuditEvent.kind.startswith(kind_prefix, autoescape=True))
-        return self.session.scalars(query).all()

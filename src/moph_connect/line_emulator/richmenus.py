@@ -7,7 +7,6 @@ limits, at most 20 areas, at most 1,000 menus, an image before linking) are chec
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -24,7 +23,6 @@ MAX_WIDTH: Final = 2500
 MIN_HEIGHT: Final = 250
 MIN_ASPECT_RATIO: Final = 1.45  # width / height
 
-RICH_MENU_ID_PATTERN: Final = re.compile(r"richmenu-[0-9a-f]{32}")
 
 _REQUIRED_KEYS: Final = ("size", "selected", "name", "chatBarText", "areas")
 _BOUNDS_KEYS: Final = ("x", "y", "width", "height")

@@ -17,17 +17,13 @@ from typing import Any, Final
 
 from moph_connect.messages import flex, palette
 from moph_connect.messages._text import clean, field
-from moph_connect.messages.appointment_words import THAI, CardWords, card_words
+from moph_connect.messages.appointment_words import CardWords, card_words
 from moph_connect.messages.dates import long_date, short_date
 from moph_connect.messages.i18n import Lang
 from moph_connect.messages.postback import build_survey
 
 BRAND_NAME: Final = "MOPH Connect"
 FIELD_MAX: Final = 200  # per hospital-supplied field, in characters
-DETAILS_LABEL: Final = THAI.details
-CURRENT_QUEUE_LABEL: Final = THAI.current_queue
-ALERT_HEADER: Final = THAI.alert_header
-SURVEY_SCORE_LABELS: Final = THAI.score_labels
 
 _ALT_HEADER_MAX: Final = 60
 _ALT_HOSPITAL_MAX: Final = 80

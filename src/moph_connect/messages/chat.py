@@ -35,7 +35,6 @@ class ChatWords:
     booking_card_back: str
     booking_alt: str  # {hospital} {button}
     not_understood: str
-    help_title: str
     help_lines: tuple[str, ...]
     help_alt: str
 
@@ -58,7 +57,6 @@ CHAT_WORDS: Final[dict[Lang, ChatWords]] = {
         not_understood=(
             "ขออภัยค่ะ ระบบยังไม่เข้าใจข้อความนี้\nพิมพ์ชื่อโรงพยาบาลหรือจังหวัดเพื่อค้นหา หรือเลือกเมนูด้านล่างได้เลยค่ะ"
         ),
-        help_title="ช่วยเหลือ",
         help_lines=(
             "• จองคิว: พิมพ์ชื่อโรงพยาบาลหรือจังหวัด หรือแชร์ตำแหน่งเพื่อหาโรงพยาบาลใกล้คุณ",
             "• เมื่อจองสำเร็จ บัตรคิวและข้อความเตือนนัดจะส่งมาที่แชตนี้",
@@ -85,7 +83,6 @@ CHAT_WORDS: Final[dict[Lang, ChatWords]] = {
             "Sorry, I didn't understand that.\n"
             "Type a hospital or province name to search, or choose from the menu below."
         ),
-        help_title="Help",
         help_lines=(
             "• To book: type a hospital or province name, or share your location to find "
             "hospitals near you.",
