@@ -7,6 +7,7 @@ called, surveyed (score, comment, recommendation) and answers only once."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.clock import BANGKOK
-from moph_connect.db.models import ConsentRecord, Survey
+from moph_connect.db.models import ConsentRecord, OutboxMessage, Survey
 from moph_connect.line.spec import validate
 from moph_connect.messages import NOTICE_VERSION, check_limits, parse_postback
 from tests.chatbot.support import accept_privacy, new_user, postbacks, say, tap, texts
@@ -88,8 +89,23 @@ def test_kru_pensri_books_is_reminded_called_and_surveyed(database_url: str) -> 
         assert "จุดคัดกรอง คิวที่ 1221" in shown
         assert "แจ้งเตือน 29 เม.ย. 2561 09:00 น." in shown
 
+        # Nothing early: at 08:59 the dispatcher delivers a message that is due (another
+        # patient's queue card, booked now), so it has looked at the outbox since the
+        # clock moved; her reminder must still be waiting.
         stack.clock.set(bangkok(2018, 4, 29, 8, 59))
-        assert len(stack.wait_inbox(user, 7)) == 7  # nothing early
+        sentinel = stack.follow(name="ผู้ป่วยอีกคน")
+        sentinel_regist = stack.pick_hospital(sentinel, hospital.hospital_id)
+        before = len(stack.inbox(sentinel))
+        booked = stack.call("/api/queue", key, {**SEED_EXAMPLE, "userId": sentinel_regist})
+        assert booked.status_code == 202, booked.text
+        stack.wait_inbox(sentinel, before + 1)
+        time.sleep(0.3)  # a few more of its 50 ms polls
+        assert len(stack.inbox(user)) == 7
+        with stack.database.transaction() as session:
+            reminder = session.scalars(
+                select(OutboxMessage.status).where(OutboxMessage.kind == "reminder_day_before")
+            ).all()
+        assert reminder == ["pending"], reminder
         stack.clock.set(bangkok(2018, 4, 29, 9, 0))
         day_before = stack.wait_inbox(user, 8)[7]
         assert "พรุ่งนี้" in texts(day_before["message"])
@@ -127,7 +143,10 @@ def test_kru_pensri_books_is_reminded_called_and_surveyed(database_url: str) -> 
         assert [(s.hospital_id, s.score, s.comment, s.recommend) for s in stored] == [
             (hospital.hospital_id, 5, "พยาบาลใจดีมาก ได้รับบริการรวดเร็ว 😊", 9)
         ]
-        assert [(c.notice_version, c.withdrawn_at) for c in consents] == [(NOTICE_VERSION, None)]
+        # Hers and the other patient's (the 08:59 check).
+        assert [(c.notice_version, c.withdrawn_at) for c in consents] == [
+            (NOTICE_VERSION, None)
+        ] * 2
 
         # Everything she received is a valid LINE message, each delivered once.
         inbox = stack.inbox(user)
