@@ -89,8 +89,8 @@ def _wait_for_lock_waiter(database: Database, within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     with database.engine.connect() as connection:
         while connection.execute(query).scalar_one() == 0:
-            if time.monotonic() > deadline:
-                return
+            if time.monotonic() > deadline:  # no race happened: the test would prove nothing
+                raise AssertionError("the second session never waited on a lock")
             time.sleep(0.02)
             connection.rollback()
 
@@ -117,6 +117,8 @@ def test_two_workers_can_pause_a_channel_at_once(database: Database) -> None:
             session.flush()  # the first worker's commit is under way
             theirs = pool.submit(second_worker)
             _wait_for_lock_waiter(database)
+            # The race is on: the second worker is held behind this open transaction.
+            assert not theirs.done()
         theirs.result(timeout=30)  # PostgreSQL: IntegrityError (UniqueViolation)
     paused_until, reason = channel_states(database)[CHANNEL]
     assert (paused_until, reason) == (second_until, "HTTP 401: b")
