@@ -123,6 +123,12 @@ def worker() -> None:
     # No pre-ping: a claim or record on a dead connection fails, is logged and retried,
     # and the pool reconnects; a round trip saved on every transaction of a burst.
     database = open_database(settings, pre_ping=False)
+    console = Console(soft_wrap=True)
+    console.print(f"Database: {database_label(settings.database_url)} (migrated)")
+    console.print(
+        f"LINE Messaging API: {settings.resolved_line_api_base_url()} "
+        f"(at most {settings.line_rate_per_second:g} requests/s per channel, shared by workers)"
+    )
     try:
         run_worker(settings, database, SystemClock())
     finally:
