@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Messages one hospital may plan for one patient in one (Bangkok) day.
     patient_messages_per_day: int = Field(default=20, ge=0)
 
+    # Whether `serve` runs the dispatcher in its process(es); `--no-worker` sets it false.
+    serve_dispatcher: bool = True
+
     # /docs, /redoc and /openapi.json (false: none of them is served).
     api_docs: bool = True
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,6 +35,14 @@ def serve(
         help="Allow the built-in LINE emulator (its control API reads every simulated "
         "chat) on a host other than loopback. For demonstrations only.",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Processes sharing the port, each with its own database pool (PostgreSQL and "
+        "a configured LINE target only). Each runs a dispatcher unless --no-worker.",
+    ),
 ) -> None:
     """Run the service: hospital API, LINE webhooks and (by default) the dispatcher."""
     import uvicorn
@@ -61,6 +69,11 @@ def serve(
             "API shows every simulated chat. Set the LINE channel credentials, serve on "
             "127.0.0.1, or pass --emulator-public for a demonstration"
         )
+    if no_worker:
+        settings.serve_dispatcher = False
+    if workers > 1:
+        _serve_processes(settings, workers)
+        return
     database = open_database(settings)
     console = Console(soft_wrap=True)  # whole lines, so they can be grepped in logs
     console.print(f"Database: {database_label(settings.database_url)} (migrated)")
@@ -83,31 +96,68 @@ def serve(
         console.print(f"LINE Messaging API: {settings.resolved_line_api_base_url()}")
     app = create_app(
         Runtime(settings=settings, database=database, clock=SystemClock()),
-        run_dispatcher=not no_worker,
+        run_dispatcher=settings.serve_dispatcher,
         line_emulator=emulator,
     )
     console.print(f"MOPH Connect API on {base}  (docs: {base}/docs)")
     for environment in ("production", "test"):
         console.print(f"  LINE webhook ({environment}): {base}{webhook_path(environment)}")
-    if no_worker:
+    if not settings.serve_dispatcher:
         console.print("  dispatcher: not here (--no-worker); run `moph-connect worker`")
     try:
-        # X-Forwarded-For is read by the service itself, only from MOPH_CONNECT_TRUSTED_PROXIES
-        # (uvicorn would believe it from any loopback peer).
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            proxy_headers=False,
-            # h11, not httptools: it refuses a request whose head outgrows the limit
-            # (httptools would buffer a 64 MB header). Answered 400, connection closed.
-            http="h11",
-            h11_max_incomplete_event_size=settings.max_request_header_bytes,
-            limit_concurrency=settings.max_connections,
-        )
+        uvicorn.run(app, **_uvicorn_options(settings))
     finally:
         database.dispose()
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        # X-Forwarded-For is read by the service itself, only from
+        # MOPH_CONNECT_TRUSTED_PROXIES (uvicorn would believe it from any loopback peer).
+        "proxy_headers": False,
+        # h11, not httptools: it refuses a request whose head outgrows the limit
+        # (httptools would buffer a 64 MB header). Answered 400, connection closed.
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_request_header_bytes,
+        "limit_concurrency": settings.max_connections,
+    }
+
+
+def _serve_processes(settings: Settings, workers: int) -> None:
+    """`serve --workers N`: N processes on one port, started by uvicorn's supervisor,
+    each building the app from the environment (api/factory.py)."""
+    import os
+
+    import uvicorn
+
+    from moph_connect.db.engine import is_sqlite
+
+    if is_sqlite(settings.database_url):
+        _refuse("--workers needs PostgreSQL: SQLite takes one writer at a time")
+    if settings.uses_embedded_emulator:
+        _refuse(
+            "--workers needs a LINE target (credentials, or MOPH_CONNECT_LINE_API_BASE_URL): "
+            "each process would get an emulator of its own"
+        )
+    open_database(settings).dispose()  # migrated once, here, before any child starts
+    # The children read their settings from the environment, as configured here.
+    os.environ["MOPH_CONNECT_SERVE_DISPATCHER"] = str(settings.serve_dispatcher).lower()
+    base = settings.resolved_public_base_url()
+    console = Console(soft_wrap=True)
+    console.print(f"Database: {database_label(settings.database_url)} (migrated)")
+    console.print(f"LINE Messaging API: {settings.resolved_line_api_base_url()}")
+    console.print(f"MOPH Connect API on {base} in {workers} processes (docs: {base}/docs)")
+    if not settings.serve_dispatcher:
+        console.print("  dispatcher: not here (--no-worker); run `moph-connect worker`")
+    uvicorn.run(
+        "moph_connect.api.factory:app_from_environment",
+        factory=True,
+        workers=workers,
+        **_uvicorn_options(settings),
+    )
 
 
 def worker() -> None:
