@@ -3,7 +3,6 @@ PostgreSQL's tables can be vacuumed; steps run after a commit, never after a rol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,31 +10,13 @@ import pytest
 from sqlalchemy import Engine, delete, text
 from sqlalchemy.engine import make_url
 
-from moph_connect.db.engine import make_engine
 from moph_connect.db.models import Hospital
 from moph_connect.db.reclaim import checkpoint_wal, vacuum
 from moph_connect.db.uow import Database, after_commit
-from tests.conftest import fresh_database_url
 from tests.support.leaks import database_files, scan_files
 from tests.support.stack import wait_for
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
-
-
-def _opened(request: pytest.FixtureRequest, kind: str, directory: Path) -> Iterator[Database]:
-    db = Database(make_engine(fresh_database_url(request, kind, directory)))
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    yield from _opened(request, "sqlite", tmp_path)
-
-
-@pytest.fixture
-def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    yield from _opened(request, "postgresql", tmp_path)
 
 
 SECRET = "นางสาว ลับเฉพาะ ตัวอย่าง"

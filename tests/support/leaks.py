@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from moph_connect.db.models import Base
 from moph_connect.db.uow import Database
@@ -68,3 +68,13 @@ def scan_tables(database: Database, secrets: Mapping[str, str]) -> dict[str, int
                         key = f"{label} in {table.name}"
                         hits[key] = hits.get(key, 0) + 1
     return hits
+
+
+def vacuum_counts(database: Database) -> dict[str, int]:
+    """PostgreSQL: how often each of our tables was vacuumed (by hand: VACUUM)."""
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        rows = connection.execute(
+            text("SELECT relname, vacuum_count FROM pg_stat_user_tables")
+        ).all()
+    return {name: int(count) for name, count in rows if name in Base.metadata.tables}

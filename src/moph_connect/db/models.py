@@ -327,7 +327,8 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime]
     # The appointment the answer is about. None in records written before migration 0006
     # filled it in, or by an API that does not set it: those are found by the
-    # `appointmentId` of `response`. No foreign key: the appointment is deleted first.
+    # `appointmentId` of `response`. No foreign key: erasure and retention delete the
+    # records with their appointment, and a replay needs no join.
     appointment_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
