@@ -69,3 +69,20 @@ def database(database_url: str) -> Iterator[Database]:
     db = Database(make_engine(database_url))
     yield db
     db.dispose()
+
+
+def _opened(request: pytest.FixtureRequest, kind: str, directory: Path) -> Iterator[Database]:
+    """A database of `kind` only, for what one of them alone does."""
+    db = Database(make_engine(fresh_database_url(request, kind, directory)))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from _opened(request, "sqlite", tmp_path)
+
+
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from _opened(request, "postgresql", tmp_path)

@@ -79,3 +79,162 @@ def test_moving_payloads_to_their_own_table_keeps_them_both_ways(
         assert "outbox_payloads" not in tables
     finally:
         engine.dispose()
+
+
+def test_0006_links_idempotency_records_and_finishes_old_erasures(
+    empty_database_url: str,
+) -> None:
+    """Records get their appointment from the answer they replay; records of appointments
+    erased before 0006 go; patients erased before lose their remaining links too."""
+    now = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    tables = Base.metadata.tables
+    upgrade(empty_database_url, "0005")
+    engine = make_engine(empty_database_url, pool_size=1)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                tables["hospitals"].insert(),
+                {
+                    "id": "h1",
+                    "name": "รพ.",
+                    "booking_url": "https://q.th/{regist}",
+                    "created_at": now,
+                },
+            )
+            connection.execute(
+                tables["line_users"].insert(),
+                [
+                    {
+                        "id": 1,
+                        "environment": "production",
+                        "line_user_id": "U" + "1" * 32,
+                        "followed_at": now,
+                    },
+                    {
+                        "id": 2,
+                        "environment": "production",
+                        "line_user_id": "erased-0a1b",
+                        "followed_at": now,
+                        "following": False,
+                    },
+                ],
+            )
+            connection.execute(
+                tables["registrations"].insert(),
+                {
+                    "regist_id": "r" * 24,
+                    "environment": "production",
+                    "line_user_pk": 1,
+                    "hospital_id": "h1",
+                    "created_at": now,
+                },
+            )
+            connection.execute(
+                tables["appointments"].insert(),
+                {
+                    "id": "a-kept",
+                    "environment": "production",
+                    "hospital_id": "h1",
+                    "regist_id": "r" * 24,
+                    "appointment_date": now.date(),
+                    "queue_number": "1",
+                    "hospital_name": "รพ.",
+                    "origin": "",
+                    "patient_name": "นาย ก",
+                    "appointment_time": "",
+                    "details_link": "",
+                    "current_queue_link": "",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            record = {
+                "hospital_id": "h1",
+                "environment": "production",
+                "request_hash": "0" * 64,
+                "status_code": 202,
+                "created_at": now,
+            }
+            connection.execute(
+                tables["idempotency_keys"].insert(),
+                [
+                    {**record, "key": "kept", "response": {"appointmentId": "a-kept"}},
+                    {**record, "key": "erased", "response": {"appointmentId": "a-erased"}},
+                ],
+            )
+            connection.execute(
+                tables["consent_records"].insert(),
+                [
+                    {
+                        "line_user_pk": pk,
+                        "environment": "production",
+                        "notice_version": "v",
+                        "accepted_at": now,
+                    }
+                    for pk in (1, 2)
+                ],
+            )
+            connection.execute(
+                tables["outbox_messages"].insert(),
+                [
+                    {
+                        "id": n,
+                        "environment": "production",
+                        "line_user_id": user,
+                        "kind": "reminder",
+                        "priority": 1,
+                        "dedup_key": f"a-{n}:2026-12-05:reminder",
+                        "status": "sent",
+                        "due_at": now,
+                        "available_at": now,
+                        "attempts": 1,
+                        "retry_key": str(n),
+                        "created_at": now,
+                        "appointment_date": now.date(),
+                        "line_request_id": "x",
+                    }
+                    for n, user in ((1, "U" + "1" * 32), (2, "erased-0a1b"))
+                ],
+            )
+            connection.execute(
+                tables["webhook_events"].insert(),
+                [
+                    {
+                        "environment": "production",
+                        "webhook_event_id": name,
+                        "event": event,
+                        "received_at": now,
+                        "processed_at": now,
+                        "error": "KeyError('her text')",
+                    }
+                    for name, event in (("e1", {"type": "message"}), ("e2", {"redacted": True}))
+                ],
+            )
+        upgrade(empty_database_url, "0006")
+        with engine.connect() as connection:
+            records = connection.execute(
+                text("SELECT key, appointment_id FROM idempotency_keys")
+            ).all()
+            consents = connection.execute(
+                text("SELECT line_user_pk FROM consent_records ORDER BY id")
+            ).all()
+            rows = connection.execute(
+                text(
+                    "SELECT dedup_key, appointment_date IS NULL, line_request_id"
+                    " FROM outbox_messages ORDER BY id"
+                )
+            ).all()
+            errors = connection.execute(
+                text("SELECT error FROM webhook_events ORDER BY webhook_event_id")
+            ).all()
+        assert records == [("kept", "a-kept")]
+        assert consents == [(1,), (None,)]
+        assert rows == [("a-1:2026-12-05:reminder", False, "x"), ("erased:2", True, None)]
+        assert errors == [("KeyError('her text')",), ("redacted",)]
+        command.downgrade(alembic_config(empty_database_url), "0005")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("idempotency_keys")}
+        assert "appointment_id" not in columns
+        upgrade(empty_database_url, "0006")
+    finally:
+        engine.dispose()

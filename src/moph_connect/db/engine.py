@@ -1,8 +1,9 @@
 """Engine creation for the two supported databases.
 
 SQLite (the embedded default) runs in WAL mode so the API can write while the dispatcher
-reads, with a busy timeout instead of instant "database is locked" errors. PostgreSQL URLs
-are normalised to the psycopg 3 driver.
+reads, with a busy timeout instead of instant "database is locked" errors, and with
+secure delete, so that erased and purged patient data does not stay in the file's free
+space. PostgreSQL URLs are normalised to the psycopg 3 driver.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, in their pages and in freed pages: without
+    # it an erased patient's name stays in the file until the space is reused. Some
+    # SQLite builds (Debian's) default to it, others (python.org's, most wheels) do not.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

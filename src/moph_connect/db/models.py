@@ -312,6 +312,10 @@ class AuditEvent(Base):
 
 
 class IdempotencyRecord(Base):
+    """A hospital call's first answer, replayed when the call repeats its Idempotency-Key.
+    It names her appointment (id, date, queue number), so it goes with the appointment:
+    when she has her data deleted, and at the end of the retention period."""
+
     __tablename__ = "idempotency_keys"
 
     hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), primary_key=True)
@@ -321,6 +325,11 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(SmallInteger)
     response: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # The appointment the answer is about. None in records written before migration 0006
+    # filled it in, or by an API that does not set it: those are found by the
+    # `appointmentId` of `response`. No foreign key: erasure and retention delete the
+    # records with their appointment, and a replay needs no join.
+    appointment_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class WebhookEvent(Base):

@@ -15,6 +15,7 @@ from moph_connect.db.uow import Database
 from moph_connect.environments import ENVIRONMENTS
 from moph_connect.line.sender import LineSender
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
+from moph_connect.patients.retention import RetentionJob
 from moph_connect.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,21 @@ def line_sender(settings: Settings) -> LineSender:
     )
 
 
-async def _run(dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+def retention_job(settings: Settings, database: Database, clock: Clock) -> RetentionJob:
+    return RetentionJob(database, clock, retention_days=settings.retention_days)
+
+
+async def _run(
+    dispatcher: Dispatcher, stop: asyncio.Event, retention: RetentionJob, check_seconds: float
+) -> None:
+    """The dispatcher, and beside it the hourly retention job: every process that sends
+    also purges, so no deployment can leave it out (on PostgreSQL one at a time)."""
+    purging = asyncio.create_task(retention.run(stop, check_seconds))
     try:
         await dispatcher.run(stop)
     finally:
+        stop.set()  # the dispatcher may also end on an error
+        await purging
         await dispatcher.sender.close()
 
 
@@ -55,13 +67,17 @@ class DispatcherThread:
         self.dispatcher = Dispatcher(
             database, line_sender(settings), clock, dispatcher_config(settings)
         )
+        self.retention = retention_job(settings, database, clock)
+        self._check_seconds = settings.dispatcher_poll_seconds
         self._loop = uvloop.new_event_loop()
         self._stop = asyncio.Event()
         self._thread = threading.Thread(target=self._main, name="dispatcher", daemon=True)
 
     def _main(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(_run(self.dispatcher, self._stop))
+        self._loop.run_until_complete(
+            _run(self.dispatcher, self._stop, self.retention, self._check_seconds)
+        )
         self._loop.close()
 
     def start(self) -> None:
@@ -87,7 +103,8 @@ def run_worker(settings: Settings, database: Database, clock: Clock) -> None:
                 loop.add_signal_handler(signum, stop.set)
         dispatcher = Dispatcher(database, line_sender(settings), clock, dispatcher_config(settings))
         log.info("worker %s started", dispatcher.owner)
-        await _run(dispatcher, stop)
+        retention = retention_job(settings, database, clock)
+        await _run(dispatcher, stop, retention, settings.dispatcher_poll_seconds)
         log.info("worker %s stopped after sending %d", dispatcher.owner, dispatcher.sent_count)
 
     uvloop.run(main())
