@@ -81,14 +81,14 @@ def test_moving_payloads_to_their_own_table_keeps_them_both_ways(
         engine.dispose()
 
 
-def test_0006_links_idempotency_records_and_finishes_old_erasures(
+def test_0007_links_idempotency_records_and_finishes_old_erasures(
     empty_database_url: str,
 ) -> None:
     """Records get their appointment from the answer they replay; records of appointments
-    erased before 0006 go; patients erased before lose their remaining links too."""
+    erased before 0007 go; patients erased before lose their remaining links too."""
     now = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
     tables = Base.metadata.tables
-    upgrade(empty_database_url, "0005")
+    upgrade(empty_database_url, "0006")
     engine = make_engine(empty_database_url, pool_size=1)
     try:
         with engine.begin() as connection:
@@ -210,7 +210,7 @@ def test_0006_links_idempotency_records_and_finishes_old_erasures(
                     for name, event in (("e1", {"type": "message"}), ("e2", {"redacted": True}))
                 ],
             )
-        upgrade(empty_database_url, "0006")
+        upgrade(empty_database_url, "0007")
         with engine.connect() as connection:
             records = connection.execute(
                 text("SELECT key, appointment_id FROM idempotency_keys")
@@ -231,10 +231,10 @@ def test_0006_links_idempotency_records_and_finishes_old_erasures(
         assert consents == [(1,), (None,)]
         assert rows == [("a-1:2026-12-05:reminder", False, "x"), ("erased:2", True, None)]
         assert errors == [("KeyError('her text')",), ("redacted",)]
-        command.downgrade(alembic_config(empty_database_url), "0005")
+        command.downgrade(alembic_config(empty_database_url), "0006")
         with engine.connect() as connection:
             columns = {c["name"] for c in inspect(connection).get_columns("idempotency_keys")}
         assert "appointment_id" not in columns
-        upgrade(empty_database_url, "0006")
+        upgrade(empty_database_url, "0007")
     finally:
         engine.dispose()

@@ -74,7 +74,7 @@ def test_appointments_messages_and_events_go_on_time(stack: Stack) -> None:
     say(stack, user, "ปทุมธานี")
     assert rows(stack, WebhookEvent) == events + 1
     stack.clock.advance(timedelta(hours=2))
-    wait_for(lambda: len(purges(stack)) == 1, what="events processed 7 days ago gone")
+    wait_for(lambda: len(purges(stack)) == 1, timeout=30, what="events processed 7 days ago gone")
     assert rows(stack, WebhookEvent) == 1
 
     # 30 days after the visit's date: the visit is kept (it goes the day after) ...
@@ -84,8 +84,10 @@ def test_appointments_messages_and_events_go_on_time(stack: Stack) -> None:
     # ... and 31 days after it, it goes, with its messages and idempotency record; the
     # appointment 2 days later stays.
     stack.clock.set(bangkok_morning(today + timedelta(days=31)))
-    wait_for(lambda: rows(stack, Appointment) == 1, what="the visit purged")
-    wait_for(lambda: purges(stack)[-1]["appointments"], what="its pass audited, at its end")
+    wait_for(lambda: rows(stack, Appointment) == 1, timeout=30, what="the visit purged")
+    wait_for(
+        lambda: purges(stack)[-1]["appointments"], timeout=30, what="its pass audited, at its end"
+    )
     payloads = rows(stack, OutboxPayload)
     with stack.database.transaction() as session:
         [kept] = session.scalars(select(Appointment)).all()
@@ -111,7 +113,7 @@ def test_appointments_messages_and_events_go_on_time(stack: Stack) -> None:
 
     # 31 days after the later one, it goes too: her name is nowhere any more.
     stack.clock.set(bangkok_morning(later + timedelta(days=31)))
-    wait_for(lambda: rows(stack, Appointment) == 0, what="the later appointment purged")
+    wait_for(lambda: rows(stack, Appointment) == 0, timeout=30, what="the later appointment purged")
     answer = stack.api.get(f"/api/queue/{upcoming_id}", headers={"Authorization": f"Bearer {key}"})
     assert answer.status_code == 404
     assert rows(stack, IdempotencyRecord) == 0

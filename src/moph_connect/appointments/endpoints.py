@@ -312,6 +312,8 @@ def _handle_once(
                 request_hash=request_hash,
                 status_code=202,
                 response=body,
+                # Erasure finds a patient's records by it (patients/erasure.py).
+                appointment_id=answer.appointmentId,
                 created_at=now,
             )
         )
