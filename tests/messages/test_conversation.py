@@ -3,6 +3,7 @@ and English: all sendable in the worst cases, and saying what they must."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -37,11 +38,11 @@ def cases(lang: m.Lang) -> dict[str, dict[str, Any]]:
         "location": m.location_request(lang),
         "no-results": m.no_results(THAI_200 * 25, lang),
         "no-nearby": m.no_nearby(lang),
-        "notice": m.privacy_notice(lang),
-        "notice-welcome": m.privacy_notice(lang, welcome_to=EMOJI_200),
-        "notice-booking": m.privacy_notice(lang, before_booking=True),
-        "details": m.privacy_details(lang),
-        "details-accepted": m.privacy_details(lang, accepted=True),
+        "notice": m.privacy_notice(lang, retention_days=30),
+        "notice-welcome": m.privacy_notice(lang, welcome_to=EMOJI_200, retention_days=30),
+        "notice-booking": m.privacy_notice(lang, before_booking=True, retention_days=3650),
+        "details": m.privacy_details(lang, retention_days=30),
+        "details-accepted": m.privacy_details(lang, accepted=True, retention_days=30),
         "consent": m.consent_recorded(lang),
         "consent-then-link": m.consent_recorded(lang, booking_follows=True),
         "erase-question": m.erase_question("n" * 64, lang),
@@ -152,7 +153,7 @@ def test_privacy_notice_says_what_why_how_long_and_who() -> None:
         ("th", ("ข้อมูลที่เก็บ", "เพื่อ", "เก็บนานเท่าใด", "ใครเห็นข้อมูล")),
         ("en", ("What we keep", "Why", "How long", "Who sees it")),
     ):
-        notice = m.privacy_notice(lang, version="2099-01")  # type: ignore[arg-type]
+        notice = m.privacy_notice(lang, version="2099-01", retention_days=30)  # type: ignore[arg-type]
         shown = str(notice)
         assert all(word in shown for word in words)
         assert "2099-01" in shown
@@ -179,3 +180,13 @@ def test_my_appointments_keeps_within_line_s_50_kb() -> None:
     seed = m.my_appointments([UpcomingAppointment(SEED, NextMessage("reminder_day_before", AT))])
     assert "แจ้งเตือน 29 เม.ย. 2561 09:00 น." in str(seed)
     assert "วันจันทร์ที่ 30 เมษายน 2561" in str(seed)
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_notice_says_how_long_appointments_are_kept(lang: str) -> None:
+    """What retention keeps (MOPH_CONNECT_RETENTION_DAYS) is what the notice promises."""
+    for days in (30, 90):
+        built = m.privacy_notice(lang, retention_days=days)  # type: ignore[arg-type]
+        notice = json.dumps(built, ensure_ascii=False)
+        details = m.privacy_details(lang, retention_days=days)  # type: ignore[arg-type]
+        assert f"{days} " in notice and f"{days} " in details["text"]

@@ -87,7 +87,10 @@ def pick(turn: Turn, hospital_id: str) -> list[Message]:
     if not turn.consented:
         turn.ask("consent", hospital.id)
         notice = messages.privacy_notice(
-            turn.lang, version=turn.config.notice_version, before_booking=True
+            turn.lang,
+            version=turn.config.notice_version,
+            before_booking=True,
+            retention_days=turn.config.retention_days,
         )
         return [notice]
     turn.forget_question()

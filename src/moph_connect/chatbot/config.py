@@ -16,6 +16,8 @@ BOT_NAMES: Final = {"production": "MOPH Connect", "test": "[TEST] MOPH Connect"}
 class ChatbotConfig:
     # A survey not answered this long after it was planned is closed.
     survey_expiry: timedelta = timedelta(days=default("survey_expiry_days"))
+    # What the privacy notice says appointments are kept for (the retention job's days).
+    retention_days: int = default("retention_days")
     # The privacy notice patients must accept before a booking link.
     notice_version: str = NOTICE_VERSION
     # How long the bot keeps waiting for an answer it asked for (a survey comment, ...):
@@ -27,7 +29,10 @@ class ChatbotConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatbotConfig:
-        return cls(survey_expiry=timedelta(days=settings.survey_expiry_days))
+        return cls(
+            survey_expiry=timedelta(days=settings.survey_expiry_days),
+            retention_days=settings.retention_days,
+        )
 
     def bot_name(self, environment: str) -> str:
         return self.bot_names.get(environment, BOT_NAMES["production"])

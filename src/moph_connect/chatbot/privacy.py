@@ -20,14 +20,21 @@ log = logging.getLogger(__name__)
 
 def notice(turn: Turn) -> list[Message]:
     """The short notice (typed "privacy", or "accept" typed instead of tapped)."""
-    return [messages.privacy_notice(turn.lang, version=turn.config.notice_version)]
+    return [
+        messages.privacy_notice(
+            turn.lang, version=turn.config.notice_version, retention_days=turn.config.retention_days
+        )
+    ]
 
 
 def details(turn: Turn) -> list[Message]:
     """The full notice; "accept" offered while she has not."""
     return [
         messages.privacy_details(
-            turn.lang, version=turn.config.notice_version, accepted=turn.consented
+            turn.lang,
+            version=turn.config.notice_version,
+            accepted=turn.consented,
+            retention_days=turn.config.retention_days,
         )
     ]
 
@@ -36,7 +43,11 @@ def accept(turn: Turn, version: str) -> list[Message]:
     current = turn.config.notice_version
     if version != current:
         # A button from an older notice: she has not seen what she would accept.
-        return [messages.privacy_notice(turn.lang, version=current)]
+        return [
+            messages.privacy_notice(
+                turn.lang, version=current, retention_days=turn.config.retention_days
+            )
+        ]
     if turn.user.consent_version != current:  # an imported consent becomes one to ours
         turn.patients.record_consent(turn.user, current, turn.now)
     pending = turn.question("consent")

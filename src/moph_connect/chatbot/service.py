@@ -134,7 +134,12 @@ class ChatbotService:
         if turn.consented:
             return [messages.welcome(name, turn.lang)]
         return [
-            messages.privacy_notice(turn.lang, version=self.config.notice_version, welcome_to=name)
+            messages.privacy_notice(
+                turn.lang,
+                version=self.config.notice_version,
+                welcome_to=name,
+                retention_days=self.config.retention_days,
+            )
         ]
 
     def _speaker(self, user_id: str, at: datetime) -> LineUser | None:
@@ -162,7 +167,9 @@ def _with_notice(answer: list[Message], turn: Turn) -> list[Message]:
     picked a hospital: the notice before the booking link)."""
     if build_consent(turn.config.notice_version) in orjson.dumps(answer).decode():
         return answer
-    notice = messages.privacy_notice(turn.lang, version=turn.config.notice_version)
+    notice = messages.privacy_notice(
+        turn.lang, version=turn.config.notice_version, retention_days=turn.config.retention_days
+    )
     return [notice, *answer][:MAX_MESSAGES_PER_REPLY]
 
 

@@ -25,7 +25,9 @@ from moph_connect.messages.postback import (
     build_erase_confirm,
 )
 
-NOTICE_VERSION: Final = "2026-11"
+# 2026-12: "how long" says what retention keeps (it had said "until you ask to delete").
+NOTICE_VERSION: Final = "2026-12"
+
 # `consent_version` of a patient whose consent was given to the MOPH Connect that ran
 # before (since 2018) and loaded with `registrations import`: its time is known, not the
 # notice she saw, which was none of ours. The chatbot counts it as consent.
@@ -49,7 +51,7 @@ class PrivacyWords:
     accept_display: str
     read_more: str
     alt: str
-    details: str  # {version}
+    details: str  # {version}, {days}
     accepted: str
     erase_title: str
     erase_lines: tuple[str, ...]
@@ -77,7 +79,10 @@ PRIVACY_WORDS: Final[dict[Lang, PrivacyWords]] = {
             "(ชื่อ หมายเลขคิว วันเวลานัด) ข้อความที่คุณส่งมา และคำตอบแบบประเมิน",
         ),
         why=("เพื่อ", "ส่งบัตรคิว ข้อความเตือนนัด และแจ้งเมื่อใกล้ถึงคิวของคุณ"),
-        how_long=("เก็บนานเท่าใด", "จนกว่าคุณจะขอลบ พิมพ์ “ลบข้อมูล” ได้ทุกเมื่อ"),
+        how_long=(
+            "เก็บนานเท่าใด",
+            "นัดหมายและข้อความที่เกี่ยวข้อง {days} วันหลังวันนัด แล้วลบอัตโนมัติ หรือลบทันทีเมื่อคุณพิมพ์ “ลบข้อมูล”",
+        ),
         who=(
             "ใครเห็นข้อมูล",
             "เจ้าหน้าที่ผู้ดูแลระบบของกระทรวงสาธารณสุข โรงพยาบาลได้รับเพียงรหัส MOPH Connect "
@@ -103,7 +108,9 @@ PRIVACY_WORDS: Final[dict[Lang, PrivacyWords]] = {
             "ข้อมูลสุขภาพเป็นข้อมูลอ่อนไหวตามมาตรา 26 แห่ง พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล "
             "พ.ศ. 2562 เราจึงขอความยินยอมจากคุณก่อนค่ะ\n\n"
             "ระยะเวลาเก็บ\n"
-            "จนกว่าคุณจะขอลบ เมื่อคุณลบข้อมูล ข้อมูลนัดหมายและรหัส MOPH Connect ของคุณจะถูกลบ "
+            "นัดหมายและข้อความที่เกี่ยวข้องเก็บ {days} วันหลังวันนัด แล้วลบอัตโนมัติ "
+            "ข้อความที่คุณส่งถึงเราเก็บไม่เกิน 7 วันหลังตอบกลับ "
+            "เมื่อคุณลบข้อมูล ข้อมูลนัดหมายและรหัส MOPH Connect ของคุณจะถูกลบทันที "
             "คะแนนประเมินจะเหลือเป็นสถิติที่ไม่ระบุตัวตนเท่านั้น\n\n"
             "ผู้ที่เข้าถึงข้อมูล\n"
             "เจ้าหน้าที่ผู้ดูแลระบบ MOPH Connect ของกระทรวงสาธารณสุข เพื่อดูแลระบบเท่านั้น "
@@ -152,7 +159,11 @@ PRIVACY_WORDS: Final[dict[Lang, PrivacyWords]] = {
             "survey answers.",
         ),
         why=("Why", "To send your queue card, reminders and “your turn is near” alerts."),
-        how_long=("How long", "Until you ask us to delete it: type “delete my data” any time."),
+        how_long=(
+            "How long",
+            "Appointments and their messages: {days} days after the appointment date, then "
+            "deleted automatically; at once if you type “delete my data”.",
+        ),
         who=(
             "Who sees it",
             "The Ministry of Public Health staff who run MOPH Connect. A hospital gets only "
@@ -179,8 +190,10 @@ PRIVACY_WORDS: Final[dict[Lang, PrivacyWords]] = {
             "the Personal Data Protection Act B.E. 2562 (2019), so we ask for your consent "
             "first.\n\n"
             "How long\n"
-            "Until you ask us to delete it. When you do, your appointments and MOPH Connect IDs "
-            "are deleted; survey scores remain only as anonymous statistics.\n\n"
+            "Appointments and their messages: {days} days after the appointment date, then "
+            "deleted automatically. The messages you send us: at most 7 days after we answer. "
+            "When you delete your data, your appointments and MOPH Connect IDs are deleted at "
+            "once; survey scores remain only as anonymous statistics.\n\n"
             "Who sees it\n"
             "Ministry of Public Health staff who run MOPH Connect, only to operate it. A "
             "hospital gets only your MOPH Connect ID. Messages reach you through LINE. Your "
@@ -247,8 +260,10 @@ def privacy_notice(
     version: str = NOTICE_VERSION,
     before_booking: bool = False,
     welcome_to: str | None = None,
+    retention_days: int,
 ) -> dict[str, Any]:
-    """The short notice: what, why, how long, who; "accept" and "read more".
+    """The short notice: what, why, how long (`retention_days`, as the service keeps
+    appointments), who; "accept" and "read more".
 
     `welcome_to` (the bot's name) makes it the greeting after she adds us as a friend;
     `before_booking` says why it is shown when she picked a hospital.
@@ -268,7 +283,7 @@ def privacy_notice(
     lines += [
         _section(*words.what),
         _section(*words.why),
-        _section(*words.how_long),
+        _section(words.how_long[0], words.how_long[1].format(days=retention_days)),
         _section(*words.who),
         flex.text(
             words.version.format(version=version), size="xxs", color=palette.MUTED, margin="lg"
@@ -291,13 +306,18 @@ def privacy_notice(
 
 
 def privacy_details(
-    lang: Lang = "th", *, version: str = NOTICE_VERSION, accepted: bool = False
+    lang: Lang = "th",
+    *,
+    version: str = NOTICE_VERSION,
+    accepted: bool = False,
+    retention_days: int,
 ) -> dict[str, Any]:
     """The full notice as text; "accept" as a quick reply if she has not yet."""
     words = PRIVACY_WORDS[lang]
     quick = [_accept_action(lang, version)] if not accepted else []
     quick.append(erase_action(lang))
-    return flex.text_message(words.details.format(version=version), quick_reply=quick)
+    details = words.details.format(version=version, days=retention_days)
+    return flex.text_message(details, quick_reply=quick)
 
 
 def consent_recorded(lang: Lang = "th", *, booking_follows: bool = False) -> dict[str, Any]:
