@@ -328,3 +328,12 @@ def test_fields_are_validated_only_after_authentication(shared_stack: Stack) -> 
     )
     assert_problem(response, 401)
     assert "appointmentDate" not in response.text
+
+
+@pytest.mark.parametrize("user_id", ["5bedb40574d0504752f2173\u0000", "\u0000" * 24, "ก" * 24])
+def test_a_keyless_id_that_cannot_be_one_is_404_never_a_query(
+    shared_stack: Stack, legacy_patient: tuple[NewHospital, str, str], user_id: str
+) -> None:
+    """Regression (found by the fuzzer): a NUL in a keyless call's userId reached a
+    PostgreSQL query and gave 500."""
+    assert_problem(shared_stack.api.post("/api/queue", json=body("x", userId=user_id)), 404)

@@ -13,6 +13,7 @@ not: a wrong key is 401, never a fallback to the keyless way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,8 @@ from moph_connect.hospitals.repository import HospitalRepository
 from moph_connect.networks import IPAddress, IPNetwork, parse_networks, within
 
 AUTH_MODES = ("key", "legacy")
+# What a MOPH Connect ID looks like (patients/repository.new_regist_id; imported ones too).
+_REGIST_ID = re.compile(r"[0-9a-f]{24}")
 GUIDE = "docs/hospital-guide.en.md (ไทย: docs/hospital-guide.th.md)"
 
 
@@ -98,7 +101,10 @@ def authenticate_keyless(
             "Send the hospital's API key as 'Authorization: Bearer <key>' (hospitals in "
             f"legacy mode may instead send the patient's MOPH Connect ID as userId). {GUIDE}."
         )
-    issuer = HospitalRepository(session).issuer_of(user_id.strip())
+    regist_id = user_id.strip()
+    if _REGIST_ID.fullmatch(regist_id) is None:  # never a query for what cannot be an ID
+        raise _not_issued(environment)
+    issuer = HospitalRepository(session).issuer_of(regist_id)
     if issuer is None or issuer.environment != environment or not issuer.hospital.active:
         raise _not_issued(environment)
     hospital = issuer.hospital
