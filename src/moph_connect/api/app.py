@@ -138,7 +138,7 @@ def create_app(
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))
         app.include_router(chatbot_endpoints.build_router(environment))
-    metrics_endpoints.install(app, runtime)  # /metrics, /healthz; counts every answer above
+    metrics_endpoints.install(app, runtime)  # /metrics, /healthz; last: counts all answers
 
     if line_emulator is not None:
         app.mount(EMBEDDED_EMULATOR_PATH, line_emulator)

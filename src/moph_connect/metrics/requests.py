@@ -35,7 +35,7 @@ UNMATCHED = "unmatched"
 
 # No `_created` series beside each counter: it doubles the series for a start time that
 # Prometheus does not read (it sees resets by itself). Process-wide, before any counter.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # the library leaves it untyped
 
 API_REQUESTS = Counter(
     "moph_connect_api_requests",
