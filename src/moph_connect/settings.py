@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     # /docs, /redoc and /openapi.json (false: none of them is served).
     api_docs: bool = True
 
+    # Metrics (README, "Metrics and health"). The gauges read from the database are
+    # exported by `serve` where this is true: with several `serve` processes, by one.
+    metrics_database_gauges: bool = True
+    # Where `moph-connect worker` serves /metrics (also --metrics-port/--metrics-host);
+    # no port: not at all.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A LINE delivery carries up to a few dozen events with long Thai messages.
     max_webhook_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)

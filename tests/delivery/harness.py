@@ -331,15 +331,18 @@ def worker_process(
     lease_seconds: float | None = None,
     poll_seconds: float | None = 0.05,
     log_level: str = "INFO",
+    metrics_port: int | None = None,
 ) -> ManagedProcess:
     """`moph-connect worker` against `database_url`, sending to `line_api_base_url`; the
-    settings left None keep their production defaults."""
+    settings left None keep their production defaults (`metrics_port`: /metrics there)."""
     settings = {
         "database_url": database_url,
         "line_api_base_url": line_api_base_url,
         "line_rate_per_second": str(rate_per_second),
         "log_level": log_level,
     }
+    if metrics_port is not None:
+        settings["worker_metrics_port"] = str(metrics_port)
     if lease_seconds is not None:
         settings["dispatcher_lease_seconds"] = str(lease_seconds)
     if poll_seconds is not None:

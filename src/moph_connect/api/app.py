@@ -21,6 +21,7 @@ from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.webhook import WebhookProcessor
 from moph_connect.environments import ENVIRONMENTS
 from moph_connect.hospitals.cors_origins import CorsOrigins
+from moph_connect.metrics import endpoints as metrics_endpoints
 from moph_connect.outbox.worker import DispatcherThread
 from moph_connect.runtime import Runtime
 from moph_connect.settings import EMBEDDED_EMULATOR_PATH
@@ -137,10 +138,7 @@ def create_app(
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))
         app.include_router(chatbot_endpoints.build_router(environment))
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    metrics_endpoints.install(app, runtime)  # /metrics, /healthz; last: counts all answers
 
     if line_emulator is not None:
         app.mount(EMBEDDED_EMULATOR_PATH, line_emulator)

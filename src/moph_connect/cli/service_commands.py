@@ -160,16 +160,41 @@ def _serve_processes(settings: Settings, workers: int) -> None:
     )
 
 
-def worker() -> None:
+def worker(
+    metrics_port: int = typer.Option(
+        None,
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve this worker's Prometheus metrics at /metrics on this port "
+        "(MOPH_CONNECT_WORKER_METRICS_PORT; default: not served).",
+    ),
+    metrics_host: str = typer.Option(
+        None, "--metrics-host", help="Default 127.0.0.1 (MOPH_CONNECT_WORKER_METRICS_HOST)."
+    ),
+) -> None:
     """Run the dispatcher alone (several at once on PostgreSQL; one on SQLite)."""
     from moph_connect.db.engine import is_sqlite
+    from moph_connect.metrics.exporter import start_exporter
     from moph_connect.outbox.worker import run_worker
 
     settings = get_settings()
+    if metrics_port is not None:
+        settings.worker_metrics_port = metrics_port
+    if metrics_host is not None:
+        settings.worker_metrics_host = metrics_host
     configure_logging(settings)
     _refuse_unsafe_line_settings(settings)
     if is_sqlite(settings.database_url):
         log.warning("SQLite allows a single writer: run one worker, or use PostgreSQL")
+    stop_exporter = None
+    if settings.worker_metrics_port is not None:
+        host, port = settings.worker_metrics_host, settings.worker_metrics_port
+        try:
+            stop_exporter = start_exporter(host, port)
+        except OSError as error:
+            _refuse(f"cannot serve metrics on {host}:{port}: {error.strerror or error}")
+        log.info("worker metrics on http://%s:%d/metrics", _url_host(host), port)
     # No pre-ping: a claim or record on a dead connection fails, is logged and retried,
     # and the pool reconnects; a round trip saved on every transaction of a burst.
     database = open_database(settings, pre_ping=False)
@@ -183,6 +208,8 @@ def worker() -> None:
         run_worker(settings, database, SystemClock())
     finally:
         database.dispose()
+        if stop_exporter is not None:
+            stop_exporter()
 
 
 def line_emulator(

@@ -18,6 +18,10 @@ class SendOutcome:
     request_id: str | None = None
     detail: str = ""
     retry_after: float | None = None
+    # What LINE answered, as `moph_connect_line_responses_total` labels it: the HTTP
+    # status ("200", "429"), "timeout", or "error" (no answer: connection refused or
+    # reset, no token). None: the sender does not say (test doubles); not counted.
+    answer: str | None = None
 
     @property
     def delivered(self) -> bool:

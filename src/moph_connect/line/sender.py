@@ -65,22 +65,25 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def classify(status: int, headers: Mapping[str, str], body: bytes) -> SendOutcome:
+    answer = str(status)
     if 200 <= status < 300:
-        return SendOutcome("sent", request_id=headers.get("x-line-request-id"))
+        return SendOutcome("sent", request_id=headers.get("x-line-request-id"), answer=answer)
     if status == 409:
         return SendOutcome(
             "duplicate",
             request_id=headers.get("x-line-accepted-request-id"),
             detail="LINE had already accepted this retry key",
+            answer=answer,
         )
     detail = _error_detail(status, body)
     if status == 429:
-        return SendOutcome("rate_limited", detail=detail, retry_after=_retry_after(headers))
+        retry_after = _retry_after(headers)
+        return SendOutcome("rate_limited", detail=detail, retry_after=retry_after, answer=answer)
     if status in (401, 403):
-        return SendOutcome("unauthorized", detail=detail)
+        return SendOutcome("unauthorized", detail=detail, answer=answer)
     if status >= 500:
-        return SendOutcome("retry", detail=detail)
-    return SendOutcome("rejected", detail=detail)
+        return SendOutcome("retry", detail=detail, answer=answer)
+    return SendOutcome("rejected", detail=detail, answer=answer)
 
 
 class LineSender:
@@ -122,7 +125,8 @@ class LineSender:
     ) -> SendOutcome:
         headers = self._headers.get(channel)
         if headers is None:
-            return SendOutcome("unauthorized", detail=f"no access token for channel {channel}")
+            detail = f"no access token for channel {channel}"
+            return SendOutcome("unauthorized", detail=detail, answer="error")
         if retry_key is not None:
             headers = {**headers, "X-Line-Retry-Key": retry_key}
         request = self._http().post(self._urls[path]).headers(headers).body_bytes(body).build()
@@ -130,9 +134,10 @@ class LineSender:
             response = await request.send()
             payload = await response.bytes()
         except RequestTimeoutError:
-            return SendOutcome("retry", detail="timed out waiting for LINE")
+            return SendOutcome("retry", detail="timed out waiting for LINE", answer="timeout")
         except PyreqwestError as error:
-            return SendOutcome("retry", detail=f"connection error: {type(error).__name__}: {error}")
+            detail = f"connection error: {type(error).__name__}: {error}"
+            return SendOutcome("retry", detail=detail, answer="error")
         return classify(response.status, response.headers, bytes(payload))
 
     async def push(self, channel: str, to: str, messages_json: str, retry_key: str) -> SendOutcome:

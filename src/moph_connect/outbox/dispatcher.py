@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
 from moph_connect.line.port import MessageSender, SendOutcome
+from moph_connect.metrics.dispatch import DISPATCH
 from moph_connect.outbox.outcomes import Backoff, Result, delivery_verdict, sort_outcomes
 from moph_connect.outbox.pacing import Lane
 from moph_connect.outbox.repository import (
@@ -88,6 +89,9 @@ class Dispatcher:
         self._workers: list[asyncio.Task[None]] = []
         self._held: set[int] = set()  # claimed and not yet recorded: leases to renew
         self.sent_count = 0
+        # Counted for /metrics; `_responses` is only ever written by this loop.
+        self.metrics = DISPATCH.tally()
+        self._responses = self.metrics.responses
 
     # -- control ---------------------------------------------------------------------
 
@@ -222,6 +226,7 @@ class Dispatcher:
             except Exception as error:  # never lose track of a claimed row
                 log.exception("sending message %s failed unexpectedly", message.id)
                 outcome = SendOutcome("retry", detail=f"internal error: {error!r}")
+                self._responses[message.environment, "error"] += 1
             self._answer(Result(message, outcome, reply_token_spent=spent))
 
     async def _send_one(self, message: ClaimedMessage) -> tuple[SendOutcome, bool]:
@@ -241,6 +246,8 @@ class Dispatcher:
             outcome = await self.sender.reply(
                 message.environment, message.reply_token, message.payload
             )
+            if outcome.answer is not None:
+                self._responses[message.environment, outcome.answer] += 1
             if outcome.status != "rejected":
                 return outcome, False
             if message.attempts > 1:
@@ -250,6 +257,8 @@ class Dispatcher:
         push = await self.sender.push(
             message.environment, message.line_user_id, message.payload, message.retry_key
         )
+        if push.answer is not None:
+            self._responses[message.environment, push.answer] += 1
         return push, message.reply_token is not None
 
     def _answer(self, result: Result) -> None:
@@ -335,6 +344,7 @@ class Dispatcher:
                 until = now + timedelta(seconds=self.config.channel_pause_seconds)
                 ChannelStateRepository(session).pause(channel, until, detail, now)
         self.sent_count += len(out.sent)
+        self.metrics.observe_send_delays(out.sent_delays)
         for channel, detail in out.unauthorized.items():
             log.critical(
                 "LINE refused the access token of channel %r (%s): sending on it is paused "

@@ -41,6 +41,8 @@ class Result:
 @dataclass
 class Outcomes:
     sent: list[tuple[int, str | None]] = field(default_factory=list)
+    # Seconds from due to now for each of `sent` (moph_connect_send_delay_seconds).
+    sent_delays: list[float] = field(default_factory=list)
     retries: list[Retry] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     released: list[Retry] = field(default_factory=list)
@@ -74,6 +76,7 @@ def sort_outcomes(
             out.spent_reply_tokens.append(message.id)
         if outcome.delivered:
             out.sent.append((message.id, outcome.request_id))
+            out.sent_delays.append(max(0.0, (now - message.due_at).total_seconds()))
         elif outcome.status == "rejected":
             out.failures.append(Failure(message.id, outcome.detail))
         elif outcome.status == "unauthorized":
