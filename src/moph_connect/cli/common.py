@@ -28,6 +28,8 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("moph_connect").setLevel(level)
+    # Never statements' parameters or result rows (patients' names), at DEBUG either.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 def database_label(url: str) -> str:
