@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import orjson
 
+from moph_connect.chatbot.repository import stored_event_id
 from moph_connect.db.models import OutboxMessage
 from moph_connect.outbox.repository import OutboxRepository
 
@@ -19,7 +20,8 @@ MAX_MESSAGES_PER_REPLY: Final = 5  # LINE's limit
 
 
 def reply_dedup_key(environment: str, event_id: str) -> str:
-    return f"event:{environment}:{event_id}"
+    # The id as stored (a digest when LINE's is long): the key fits its 200 characters.
+    return f"event:{environment}:{stored_event_id(event_id)}"
 
 
 def add_reply(
