@@ -8,8 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,14 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.clock import BANGKOK
 from moph_connect.db.models import Appointment, OutboxMessage
 from moph_connect.messages import NOTICE_VERSION
 from tests.cli.test_commands import COMMAND
+from tests.conftest import fresh_database_url
 from tests.support.emulated import EmulatedPatient
 from tests.support.net import free_port
 from tests.support.stack import find_uri, wait_for
@@ -33,18 +31,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def postgres_database(postgres_url: str) -> Iterator[str]:
-    server = make_url(postgres_url)
-    name = f"workers_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_url_of_its_own(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A PostgreSQL database for this test alone (serve migrates it again: a no-op)."""
+    return fresh_database_url(request, "postgresql", tmp_path_factory.mktemp("db"))
 
 
 def _children(pid: int) -> list[int]:
@@ -77,7 +68,8 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def test_two_processes_answer_every_call_once(postgres_database: str, tmp_path: Path) -> None:
+def test_two_processes_answer_every_call_once(postgres_url_of_its_own: str, tmp_path: Path) -> None:
+    postgres_database = postgres_url_of_its_own
     service_port, emulator_port = free_port(), free_port()
     service, emulator = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{emulator_port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOPH_CONNECT_")}
