@@ -67,7 +67,10 @@ def test_two_processes_share_one_hospitals_limit_on_postgresql(
     url = fresh_database_url(request, "postgresql", tmp_path_factory.mktemp("db"))
     limits = {"api_rate_per_second": 1.0, "api_rate_burst": 10, "api_rate_max_wait_seconds": 0}
     with ExitStack() as stacks:
-        first, second = (stacks.enter_context(_stack(url, **limits)) for _ in range(2))
+        first = stacks.enter_context(_stack(url, **limits))
+        second = stacks.enter_context(
+            running_stack(url, START, settings_overrides=limits, run_dispatcher=False)
+        )
         key, regist = _patient(first)
         started = time.monotonic()
         with ThreadPoolExecutor(8) as pool:

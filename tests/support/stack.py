@@ -143,7 +143,10 @@ def running_stack(
     *,
     rate_limit: float | None = 2000.0,
     settings_overrides: dict[str, Any] | None = None,
+    run_dispatcher: bool = True,
 ) -> Iterator[Stack]:
+    """`run_dispatcher=False`: a second service on the same database whose outbox rows the
+    first one's dispatcher sends (to the first one's emulator, where the users are)."""
     clock = SimulatedClock(start)
     service_port = free_port()
     service_base = f"http://127.0.0.1:{service_port}"
@@ -160,7 +163,7 @@ def running_stack(
         )
         database = Database(make_engine(database_url))
         runtime = Runtime(settings=settings, database=database, clock=clock)
-        app = create_app(runtime, run_dispatcher=True)
+        app = create_app(runtime, run_dispatcher=run_dispatcher)
         with (
             BackgroundServer(app, port=service_port) as service,
             httpx.Client(base_url=service.base_url, timeout=30) as api,
