@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
 from moph_connect import __version__
-from moph_connect.api import problems
+from moph_connect.api import openapi, problems
 from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
+from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.webhook import WebhookProcessor
@@ -49,22 +49,6 @@ and Buddhist-era years (`2561-04-30` is 2018-04-30). The answer's `warnings` say
 read differently or ignored. Errors are `application/problem+json` and name the field and
 the reason. Times are Asia/Bangkok.
 """
-
-
-def _document_request_bodies(app: FastAPI) -> None:
-    """The hospital calls' body schemas in OpenAPI's components (their endpoints read the
-    body themselves, so FastAPI does not add them)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(appointment_endpoints.openapi_components())
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -118,7 +102,7 @@ def create_app(
     app.state.webhook_processor = processor
     app.state.dispatcher = dispatcher
     problems.install(app)
-    _document_request_bodies(app)
+    openapi.install(app, appointment_documentation.openapi_components)
     # The embedded emulator plays LINE, whose own limits it enforces.
     app.add_middleware(
         BodySizeLimit,

@@ -13,12 +13,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
 
 import anyio
 import orjson
 from anyio import to_thread
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -27,6 +26,14 @@ from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from moph_connect.api.bodies import CallBody
+from moph_connect.appointments.documentation import (
+    BY_ID_ERRORS,
+    CALL_ERRORS,
+    IDEMPOTENCY_KEY_PATTERN,
+    SUMMARIES,
+    IdempotencyKeyHeader,
+    call_openapi,
+)
 from moph_connect.appointments.repository import AppointmentRepository
 from moph_connect.appointments.schemas import (
     AlertCall,
@@ -73,85 +80,11 @@ class AppointmentIdConvertor(Convertor[str]):
 
 register_url_convertor("appointment_id", AppointmentIdConvertor())
 
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Optional. Repeating a call with the same key returns the first answer; "
-        "the same key with a different body is refused (422).",
-    ),
-]
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body is not one JSON object or form, or not UTF-8"},
-    401: {"description": "Missing, unknown, revoked or other-environment API key"},
-    403: {"description": "A keyless call from outside the hospital's registered networks"},
-    404: {"description": "userId not issued to this hospital, or no such appointment"},
-    409: {"description": "The appointment was cancelled"},
-    410: {"description": "The patient had her data deleted"},
-    413: {"description": "Body too large"},
-    422: {"description": "Invalid field (problem+json names the field and the reason)"},
-    429: {
-        "description": "Over a rate limit (the hospital's calls, failed authentications from "
-        "this address, or messages to this patient today); see Retry-After"
-    },
-}
-
-_SUMMARIES: dict[CallKind, tuple[str, str]] = {
-    "queue": ("", "A booking was made: send the queue card now."),
-    "schedule": (
-        "/schedule",
-        "Plan the reminders: 09:00 the day before and 06:00 on the day (Asia/Bangkok).",
-    ),
-    "notify": (
-        "/notify",
-        "The patient's turn is near: alert now; satisfaction survey at 12:00 the next day.",
-    ),
-}
-
-_BODY_TYPES = (
-    "application/json",
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-)
-
-
-# Added to the OpenAPI components by `openapi_components` (no body parameter brings them:
-# the endpoints read the body themselves).
-REQUEST_MODELS: tuple[type[QueueCall], ...] = (QueueCall, AlertCall)
-
-
-def openapi_components() -> dict[str, Any]:
-    return {
-        model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for model in REQUEST_MODELS
-    }
-
-
-def _request_body(model: type[QueueCall]) -> dict[str, Any]:
-    """The body as OpenAPI shows it: read whatever the Content-Type says (see bodies.py)."""
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {
-        "requestBody": {
-            "required": True,
-            "description": "The seed's JSON object. It is read as JSON whatever the "
-            "Content-Type says (`application/json`, `text/plain`, none, or a form type "
-            "whose raw body is a JSON object); a form whose fields carry the same names is "
-            "read too. UTF-8, with or without a BOM. Unknown fields are ignored (and "
-            "listed in `warnings`).",
-            "content": {media_type: {"schema": schema} for media_type in _BODY_TYPES},
-        }
-    }
-
-
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def _check_idempotency_key(key: str | None) -> None:
-    # Printable ASCII only: what a UUID or a hash looks like, and nothing a database
-    # refuses (a NUL) or a log could be fooled by (line breaks).
-    if key is not None and _IDEMPOTENCY_KEY.fullmatch(key) is None:
+    if key is not None and _IDEMPOTENCY_KEY.fullmatch(key) is None:  # documented the same
         raise ValidationFailed.field(
             "Idempotency-Key", "must be 1 to 200 printable ASCII characters, no spaces"
         )
@@ -323,7 +256,7 @@ def _handle_once(
 def build_router(environment: Environment) -> APIRouter:
     prefix = "/api" if environment == "production" else "/test/api"
     tag = "Hospital API" if environment == "production" else "Hospital API (test environment)"
-    router = APIRouter(prefix=prefix, tags=[tag], responses=_ERRORS)
+    router = APIRouter(prefix=prefix, tags=[tag])
 
     def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
         # `call_kind` is bound by this closure, never by a parameter a caller could set.
@@ -349,10 +282,11 @@ def build_router(environment: Environment) -> APIRouter:
             response_model=AppointmentOut,
             summary=summary,
             operation_id=f"{environment}_{call_kind}",
-            openapi_extra=_request_body(model),
+            responses=CALL_ERRORS,
+            openapi_extra=call_openapi(model),
         )
 
-    for call_kind, (suffix, summary) in _SUMMARIES.items():
+    for call_kind, (suffix, summary) in SUMMARIES.items():
         add_call(call_kind, "/queue" + suffix, summary, QueueCall)
     add_call(
         "alert", "/alert", "Send the patient an immediate alert, styled by the hospital.", AlertCall
@@ -365,7 +299,8 @@ def build_router(environment: Environment) -> APIRouter:
         summary="Cancel an appointment named by the call's body: pending messages are "
         "cancelled and the patient is told.",
         operation_id=f"{environment}_cancel",
-        openapi_extra=_request_body(QueueCall),
+        responses=CALL_ERRORS,
+        openapi_extra=call_openapi(QueueCall),
     )
     async def cancel(
         runtime: RuntimeDep,
@@ -393,6 +328,7 @@ def build_router(environment: Environment) -> APIRouter:
         summary="An appointment and the messages planned for it (owning hospital only; "
         "with a key).",
         operation_id=f"{environment}_get_appointment",
+        responses=BY_ID_ERRORS,
     )
     async def get_appointment(
         appointment_id: str,
@@ -417,6 +353,7 @@ def build_router(environment: Environment) -> APIRouter:
         response_model=AppointmentOut,
         summary="Cancel an appointment by its id (same effect as /queue/cancel; with a key).",
         operation_id=f"{environment}_delete_appointment",
+        responses=BY_ID_ERRORS,
     )
     async def delete_appointment(
         appointment_id: str,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, BackgroundTasks, Request
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request
-
+from moph_connect.chatbot.documentation import SIGNATURE_HEADER, WEBHOOK_ERRORS, WEBHOOK_OPENAPI
 from moph_connect.chatbot.repository import WebhookEventRepository
 from moph_connect.chatbot.webhook import (
     WebhookProcessor,
@@ -27,16 +26,17 @@ def build_router(environment: Environment) -> APIRouter:
         webhook_path(environment),
         summary=f"LINE webhook of the {environment} channel (signed by LINE).",
         operation_id=f"{environment}_line_webhook",
+        responses=WEBHOOK_ERRORS,
+        openapi_extra=WEBHOOK_OPENAPI,
     )
     async def line_webhook(
         request: Request,
         runtime: RuntimeDep,
         background: BackgroundTasks,
-        x_line_signature: Annotated[str | None, Header()] = None,
     ) -> dict[str, str]:
         body = await request.body()
         secret = runtime.settings.channel_credentials(environment).secret
-        verify_signature(secret, body, x_line_signature)
+        verify_signature(secret, body, request.headers.get(SIGNATURE_HEADER))
         events = parse_events(body)
         now = runtime.clock.now()
         with runtime.database.transaction() as session:
