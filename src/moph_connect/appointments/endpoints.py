@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from moph_connect.api.bodies import CallBody
+from moph_connect.api.routing import allow_every_method
 from moph_connect.appointments.documentation import (
     BY_ID_ERRORS,
     CALL_ERRORS,
@@ -375,4 +376,5 @@ def build_router(environment: Environment) -> APIRouter:
 
         return await to_thread.run_sync(cancelled)
 
+    allow_every_method(router)  # GET and DELETE of /queue/{id}: a 405 names both
     return router
