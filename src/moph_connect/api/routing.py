@@ -38,7 +38,7 @@ def allow_every_method(router: APIRouter) -> None:
             continue  # Starlette's own Allow is right
         methods: set[str] = set()
         for route in routes:
-            methods |= route.methods
+            methods |= route.methods or set()
         router.add_api_route(
             path.removeprefix(router.prefix),  # add_api_route adds it again
             _not_allowed(", ".join(sorted(methods))),
