@@ -1,11 +1,13 @@
 """Refuse requests whose headers are too large or too many: 431 (RFC 6585), problem+json.
 
 Two layers, because a server cannot hand an application a head it refused to read. h11
-(`serve` runs uvicorn with it) stops reading a request head at its hard limit,
-`MOPH_CONNECT_MAX_REQUEST_HEAD_BYTES` (64 KiB by default), and answers its own 400 with
-the connection closed: a 64 MB header costs nothing. Under that limit the head reaches
-the app, and this middleware answers 431 when the request line and headers together
-exceed `MOPH_CONNECT_MAX_REQUEST_HEADER_BYTES` (16 KiB) or there are more than
+(`serve` runs uvicorn with it) buffers an unfinished request head up to
+`MOPH_CONNECT_MAX_REQUEST_HEAD_BYTES` (64 KiB by default) and past it answers its own 400
+and closes the connection: a 64 MB header costs nothing. (uvicorn answers every h11
+protocol error 400, though h11 hints 431, and offers no hook to change it.) A head under
+that limit, or one that arrived whole in a single read, reaches the app, and this
+middleware answers 431 when the request line and headers together exceed
+`MOPH_CONNECT_MAX_REQUEST_HEADER_BYTES` (16 KiB) or there are more than
 `MOPH_CONNECT_MAX_REQUEST_HEADERS` (100) header fields, before anything reads them.
 """
 
