@@ -112,7 +112,10 @@ def test_webhook_answers_are_documented(openapi: dict[str, Any]) -> None:
     for operation_id in ("production_line_webhook", "test_line_webhook"):
         operation = _operations(openapi)[operation_id]
         assert {"400", "401", "413"} <= set(operation["responses"]), operation_id
+        assert "422" not in operation["responses"], operation_id
         assert "application/json" in operation["requestBody"]["content"], operation_id
+        [signature] = operation["parameters"]
+        assert (signature["name"], signature["in"]) == ("x-line-signature", "header")
 
 
 def test_error_bodies_are_documented(openapi: dict[str, Any]) -> None:
