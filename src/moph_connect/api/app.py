@@ -15,6 +15,7 @@ from moph_connect.api import openapi, problems
 from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
+from moph_connect.api.header_limit import HeaderLimit
 from moph_connect.appointments import batch
 from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
@@ -123,6 +124,13 @@ def create_app(
     app.add_middleware(
         HospitalApiCors,
         origins=CorsOrigins(runtime.database, runtime.settings.extra_cors_origins()),
+    )
+    # Inside EdgeHeaders, so that a 431 carries the security headers too.
+    app.add_middleware(
+        HeaderLimit,
+        max_bytes=runtime.settings.max_request_header_bytes,
+        max_count=runtime.settings.max_request_headers,
+        exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
     )
     app.add_middleware(EdgeHeaders, exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",))
     for environment in ENVIRONMENTS:

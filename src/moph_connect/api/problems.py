@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moph_connect.errors import PROBLEM_BASE, FieldError, MophConnectError, TooManyRequests
@@ -112,31 +111,15 @@ async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method the path is served with. Starlette's 405 names those of the first
-    route whose path matched (GET of `/api/queue/{id}`, whose DELETE is a route of its
-    own); this asks every route of the app."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match != Match.NONE:
-                methods |= route.methods
-    return ", ".join(sorted(methods))
-
-
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Not found", 405: "Method not allowed"}
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
         exc.status_code,
         "http-" + str(exc.status_code),
         titles.get(exc.status_code, "HTTP error"),
         str(exc.detail),
-        headers=headers,
+        headers=dict(exc.headers or {}),
     )
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 
+from moph_connect.api.routing import allow_every_method
 from moph_connect.appointments import admission, batch, calls
 from moph_connect.appointments.documentation import (
     BY_ID_ERRORS,
@@ -169,4 +170,5 @@ def build_router(environment: Environment) -> APIRouter:
 
         return await to_thread.run_sync(cancelled)
 
+    allow_every_method(router)  # GET and DELETE of /queue/{id}: a 405 names both
     return router

@@ -36,7 +36,7 @@ def observer_engine(url: URL) -> Engine:
                 uri, uri=True, timeout=HEALTH_TIMEOUT_SECONDS, check_same_thread=False
             )
 
-        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+        return create_engine("sqlite://", creator=connect, poolclass=NullPool, hide_parameters=True)
     return create_engine(
         url,
         pool_size=2,
