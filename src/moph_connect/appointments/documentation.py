@@ -112,8 +112,16 @@ BATCH_ERRORS = problems(_ERRORS, 400, 401, 413, 422, 429)
 
 
 def batch_openapi(max_items: int) -> dict[str, Any]:
-    """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies."""
-    items = {"$ref": f"#/components/schemas/{QueueCall.__name__}"}
+    """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies.
+
+    Its items are declared as any value, because any is taken: an item that is not a valid
+    call is refused in its own place of a 200 answer, never the batch. What a valid item
+    is, `x-item-schema` names (the schema of one /queue/schedule body)."""
+    items = {
+        "description": "One /queue/schedule body (see x-item-schema); anything else is "
+        "refused in its own place of the answer.",
+        "x-item-schema": {"$ref": f"#/components/schemas/{QueueCall.__name__}"},
+    }
     schema = {"type": "array", "minItems": 1, "maxItems": max_items, "items": items}
     return {
         "requestBody": {
