@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, and_, bindparam, case, or_, select
+from sqlalchemy import Boolean, Table, and_, bindparam, case, insert, or_, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import (
@@ -58,6 +58,9 @@ _EXACT_OR_MOVABLE = (
 )
 
 
+_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
+
+
 class AppointmentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -97,9 +100,12 @@ class AppointmentRepository:
     def get(self, appointment_id: str) -> Appointment | None:
         return self.session.get(Appointment, appointment_id)
 
-    def add(self, appointment: Appointment) -> None:
-        self.session.add(appointment)
-        self.session.flush()
+    def insert(self, appointment: Appointment) -> None:
+        """A new appointment, inserted at once by one Core statement (the ORM's flush of
+        one object costs more than the INSERT). `appointment` stays outside the session:
+        it is the call's record of what it wrote, for rendering and the answer."""
+        values = {column.key: getattr(appointment, column.key) for column in _APPOINTMENTS.c}
+        self.session.execute(insert(_APPOINTMENTS), values)
 
     def add_survey(self, survey: Survey) -> None:
         self.session.add(survey)

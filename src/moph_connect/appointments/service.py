@@ -32,6 +32,7 @@ from moph_connect.db.models import Appointment, OutboxMessage, Survey
 from moph_connect.errors import Conflict, Gone, NotFound, TooManyRequests, ValidationFailed
 from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
+from moph_connect.outbox.types import NewMessage
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
@@ -150,7 +151,7 @@ class AppointmentService:
         skipped: list[SkippedMessage] = list(plan.skipped)
         self._within_daily_limit(hospital, call.userId, len(plan.planned), now)
         present = {message.dedup_key for message in stored}
-        written: list[OutboxMessage] = []
+        written: list[NewMessage] = []
         for planned in plan.planned:
             if not patient.line_user.following:
                 skipped.append(SkippedMessage(planned.kind, BLOCKED))
@@ -171,17 +172,17 @@ class AppointmentService:
                 alert=_alert_style(call),
                 lang=lang,
             )
-            row = outbox_row(
-                appointment,
-                patient.line_user.line_user_id,
-                planned.kind,
-                payload,
-                dedup_key,
-                planned.due_at,
-                now,
+            written.append(
+                outbox_row(
+                    appointment,
+                    patient.line_user.line_user_id,
+                    planned.kind,
+                    payload,
+                    dedup_key,
+                    planned.due_at,
+                )
             )
-            self.outbox.add(row)
-            written.append(row)
+        self.outbox.enqueue(written, now)
         self.session.flush()
         return self.describe(appointment, skipped, planned=written if found is None else None)
 
@@ -248,7 +249,7 @@ class AppointmentService:
                 updated_at=now,
                 **details,
             )
-            self.appointments.add(appointment)
+            self.appointments.insert(appointment)
             return appointment
         changed = any(getattr(appointment, column) != value for column, value in details.items())
         if changed:
@@ -359,8 +360,8 @@ class AppointmentService:
         payload = rendering.render_notice(
             kind, appointment, old_date=old_date, lang=messages.lang_for(patient.line_user.language)
         )
-        self.outbox.add(
-            outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now, now)
+        self.outbox.enqueue(
+            [outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now)], now
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -379,21 +380,21 @@ class AppointmentService:
         self,
         appointment: Appointment,
         skipped: Sequence[SkippedMessage],
-        planned: Sequence[OutboxMessage] | None = None,
+        planned: Sequence[NewMessage] | None = None,
     ) -> AppointmentOut:
         """`planned`: the appointment's every message when the caller has them all (it
         created the appointment just now), so that they are not read back."""
         if planned is None:
-            rows = self.outbox.for_appointment(appointment.id)
+            rows = [_message_out(m) for m in self.outbox.for_appointment(appointment.id)]
         else:
-            rows = sorted(planned, key=_due_order)
+            rows = [_planned_out(m) for m in sorted(planned, key=_due_order)]
         return AppointmentOut(
             appointmentId=appointment.id,
             environment="test" if appointment.environment == "test" else "production",
             status="cancelled" if appointment.status == "cancelled" else "active",
             appointmentDate=appointment.appointment_date.isoformat(),
             queueNumber=appointment.queue_number,
-            messages=[_message_out(m) for m in rows],
+            messages=rows,
             skipped=[SkippedMessageOut(kind=s.kind, reason=s.reason) for s in skipped],
         )
 
@@ -412,8 +413,14 @@ def _already(stored: Sequence[OutboxMessage], on: date) -> frozenset[MessageKind
     return frozenset(kinds)
 
 
-def _due_order(message: OutboxMessage) -> datetime:
+def _due_order(message: NewMessage) -> datetime:
     return message.due_at
+
+
+def _planned_out(message: NewMessage) -> PlannedMessageOut:
+    return PlannedMessageOut(
+        kind=any_kind(message.kind), status="pending", dueAt=rules.bangkok_iso(message.due_at)
+    )
 
 
 def _message_out(message: OutboxMessage) -> PlannedMessageOut:
