@@ -62,6 +62,20 @@ def _request_hash(call_kind: str, call: QueueCall) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def handle_in(
+    session: Session,
+    runtime: Runtime,
+    hospital: AuthenticatedHospital,
+    call_kind: CallKind,
+    body: CallBody,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """The call in the caller's transaction (the admission's, see admission.py)."""
+    check_idempotency_key(idempotency_key)
+    call, warnings = validated(AlertCall if call_kind == "alert" else QueueCall, body)
+    return _handle_once(session, runtime, hospital, call_kind, call, warnings, idempotency_key)
+
+
 def handle(
     runtime: Runtime,
     hospital: AuthenticatedHospital,
@@ -69,6 +83,8 @@ def handle(
     body: CallBody,
     idempotency_key: str | None,
 ) -> JSONResponse:
+    """The call in transactions of its own."""
+    check_idempotency_key(idempotency_key)
     model = AlertCall if call_kind == "alert" else QueueCall
     # Two identical calls racing each other: the loser hits a unique constraint, and on
     # its second try finds what the winner planned.

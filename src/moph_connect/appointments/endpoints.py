@@ -12,6 +12,7 @@ from __future__ import annotations
 from anyio import to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from moph_connect.api.routing import allow_every_method
@@ -27,6 +28,7 @@ from moph_connect.appointments.schemas import AlertCall, AppointmentOut, QueueCa
 from moph_connect.appointments.service import AppointmentService
 from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
 from moph_connect.environments import Environment
+from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.scheduling.rules import CallKind
 
 
@@ -61,11 +63,15 @@ def build_router(environment: Environment) -> APIRouter:
             client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
         ) -> JSONResponse:
+            def serve(session: Session, hospital: AuthenticatedHospital) -> JSONResponse:
+                return calls.handle_in(session, runtime, hospital, call_kind, body, idempotency_key)
+
+            def serve_alone(hospital: AuthenticatedHospital) -> JSONResponse:
+                return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
+
             authenticate = admission.by_call(environment, body, authorization, client)
-            hospital = await admission.admitted(runtime, environment, authenticate, client)
-            calls.check_idempotency_key(idempotency_key)
-            return await to_thread.run_sync(
-                calls.handle, runtime, hospital, call_kind, body, idempotency_key
+            return await admission.admitted_and_served(
+                runtime, environment, authenticate, client, serve, serve_alone
             )
 
         router.add_api_route(
