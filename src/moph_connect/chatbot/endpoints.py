@@ -6,12 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Request
 
-from moph_connect.chatbot.repository import WebhookEventRepository
-from moph_connect.chatbot.webhook import (
-    WebhookProcessor,
-    parse_events,
-    verify_signature,
-)
+from moph_connect.chatbot.intake import take_in
+from moph_connect.chatbot.processor import WebhookProcessor
 from moph_connect.deps import RuntimeDep
 from moph_connect.environments import Environment
 
@@ -36,11 +32,9 @@ def build_router(environment: Environment) -> APIRouter:
     ) -> dict[str, str]:
         body = await request.body()
         secret = runtime.settings.channel_credentials(environment).secret
-        verify_signature(secret, body, x_line_signature)
-        events = parse_events(body)
-        now = runtime.clock.now()
-        with runtime.database.transaction() as session:
-            new = WebhookEventRepository(session).store(environment, events, now)
+        new = take_in(
+            runtime.database, environment, secret, body, x_line_signature, runtime.clock.now()
+        )
         if new:
             processor: WebhookProcessor = request.app.state.webhook_processor
             background.add_task(processor.process_pending)
