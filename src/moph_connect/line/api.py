@@ -7,14 +7,13 @@ LINE or to the emulator at another base URL; rich-menu images go to LINE's data 
 (`api-data.line.me`). The chatbot gets it injected as the port, paced by
 `ratelimits/line.RateLimitedApi`; it never imports this module.
 
-Use it as `async with LineApi(...) as api:` (one connection pool), or call it without
-starting it, when each call opens and closes a client of its own.
+One connection pool, made on first use; `close()` (or `async with LineApi(...) as api:`)
+ends it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from datetime import timedelta
 from types import TracebackType
 from typing import Any, Final
@@ -57,7 +56,7 @@ class LineApi:
         self.data_api_base_url = (data_api_base_url or api_base_url).rstrip("/")
         self._tokens = dict(access_tokens)
         self._timeout = timedelta(seconds=timeout_seconds)
-        self._shared: Client | None = None
+        self._client: Client | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, timeout_seconds: float | None = None) -> LineApi:
@@ -73,20 +72,18 @@ class LineApi:
 
     # -- client ------------------------------------------------------------------------------
 
-    def _build(self) -> Client:
-        return ClientBuilder().timeout(self._timeout).build()
-
-    async def start(self) -> None:
-        if self._shared is None:
-            self._shared = self._build()
+    def _http(self) -> Client:
+        # Made on first use and kept (one connection pool: a follow costs two calls).
+        if self._client is None:
+            self._client = ClientBuilder().timeout(self._timeout).build()
+        return self._client
 
     async def close(self) -> None:
-        if self._shared is not None:
-            await self._shared.close()
-        self._shared = None
+        if self._client is not None:
+            await self._client.close()
+        self._client = None
 
     async def __aenter__(self) -> LineApi:
-        await self.start()
         return self
 
     async def __aexit__(
@@ -96,14 +93,6 @@ class LineApi:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
-
-    @asynccontextmanager
-    async def _client(self) -> AsyncIterator[Client]:
-        if self._shared is not None:
-            yield self._shared
-            return
-        async with self._build() as client:
-            yield client
 
     async def _call(
         self,
@@ -127,13 +116,12 @@ class LineApi:
         elif content_type is not None:
             headers["Content-Type"] = content_type
         base = self.data_api_base_url if data_host else self.api_base_url
+        request = self._http().request(method, base + path).headers(headers)
+        if body is not None:
+            request = request.body_bytes(body)
         try:
-            async with self._client() as client:
-                request = client.request(method, base + path).headers(headers)
-                if body is not None:
-                    request = request.body_bytes(body)
-                response = await request.build().send()
-                raw = bytes(await response.bytes())
+            response = await request.build().send()
+            raw = bytes(await response.bytes())
         except RequestTimeoutError:
             raise LineApiError(0, "timed out waiting for LINE") from None
         except PyreqwestError as error:
