@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
 from moph_connect import __version__
-from moph_connect.api import problems
+from moph_connect.api import openapi, problems
 from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
+from moph_connect.api.header_limit import HeaderLimit
+from moph_connect.appointments import batch
+from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.config import ChatbotConfig
@@ -53,22 +55,6 @@ and Buddhist-era years (`2561-04-30` is 2018-04-30). The answer's `warnings` say
 read differently or ignored. Errors are `application/problem+json` and name the field and
 the reason. Times are Asia/Bangkok.
 """
-
-
-def _document_request_bodies(app: FastAPI) -> None:
-    """The hospital calls' body schemas in OpenAPI's components (their endpoints read the
-    body themselves, so FastAPI does not add them)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(appointment_endpoints.openapi_components())
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def webhook_processor(runtime: Runtime) -> WebhookProcessor:
@@ -141,21 +127,33 @@ def create_app(
     app.state.webhook_processor = processor
     app.state.dispatcher = dispatcher
     problems.install(app)
-    _document_request_bodies(app)
+    openapi.install(app, appointment_documentation.openapi_components)
     # The embedded emulator plays LINE, whose own limits it enforces.
     app.add_middleware(
         BodySizeLimit,
         max_bytes=runtime.settings.max_request_body_bytes,
         exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
         path_limits={
-            chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
-            for env in ENVIRONMENTS
+            **{
+                chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
+                for env in ENVIRONMENTS
+            },
+            **{
+                batch.batch_path(env): runtime.settings.max_batch_body_bytes for env in ENVIRONMENTS
+            },
         },
         timeout_seconds=runtime.settings.request_body_timeout_seconds,
     )
     app.add_middleware(
         HospitalApiCors,
         origins=CorsOrigins(runtime.database, runtime.settings.extra_cors_origins()),
+    )
+    # Inside EdgeHeaders, so that a 431 carries the security headers too.
+    app.add_middleware(
+        HeaderLimit,
+        max_bytes=runtime.settings.max_request_header_bytes,
+        max_count=runtime.settings.max_request_headers,
+        exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
     )
     app.add_middleware(EdgeHeaders, exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",))
     for environment in ENVIRONMENTS:
