@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from moph_connect.chatbot.line_api import LineApi
+from moph_connect.line.api import LineApi
 from moph_connect.richmenu.image import find_thai_font
 from moph_connect.richmenu.setup import SetupResult, menu_images, setup_rich_menus
 from moph_connect.settings import EMULATOR_CREDENTIALS

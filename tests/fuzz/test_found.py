@@ -191,7 +191,7 @@ def test_a_webhook_event_id_with_a_nul_is_not_a_500(
     request: pytest.FixtureRequest, stack: Stack
 ) -> None:
     """A signed webhook whose event has `"webhookEventId": "a\\u0000b"` is a 500 on
-    PostgreSQL (psycopg: text cannot contain NUL), in chatbot/webhook.store_events:
+    PostgreSQL (psycopg: text cannot contain NUL), in chatbot/repository.store:
     stored_event_id keeps any id of up to 64 characters as it is."""
     body = b'{"destination": "U0", "events": [{"type": "unfollow", "webhookEventId": "a\\u0000b"}]}'
     answer = _signed_webhook(stack, body)

@@ -157,10 +157,22 @@ def test_every_imported_module_is_installed_by_the_declared_dependencies() -> No
 def test_the_import_scan_sees_the_known_imports() -> None:
     # Guards the scanner itself: were it to find nothing, the test above would pass vacuously.
     modules = imported_modules(SOURCE)
-    for module in ("fastapi", "sqlalchemy", "httpx", "uvloop", "typer"):
+    for module in ("fastapi", "sqlalchemy", "pyreqwest", "uvloop", "typer"):
         assert module in modules, sorted(modules)
     assert PACKAGE not in modules
     assert "asyncio" not in modules
+
+
+def test_the_service_speaks_http_with_one_client_library() -> None:
+    # pyreqwest for everything the service (and `moph-connect demo`) sends; httpx and
+    # requests are the tests' and the guide's; line-bot-sdk only checks our messages in
+    # tests. aiohttp remains for the LINE emulator's webhook deliveries alone.
+    modules = imported_modules(SOURCE)
+    assert "pyreqwest" in modules
+    for other in ("httpx", "requests", "urllib3", "linebot"):
+        assert other not in modules, f"{other} imported at {modules[other]}"
+    elsewhere = [p for p in modules.get("aiohttp", []) if "/line_emulator/" not in p]
+    assert not elsewhere, f"aiohttp imported outside the emulator at {elsewhere}"
 
 
 def test_the_simple_parser_reads_our_requirements_as_packaging_does() -> None:

@@ -20,11 +20,15 @@ from moph_connect.appointments import batch
 from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
-from moph_connect.chatbot.webhook import WebhookProcessor
+from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.followers import PROFILE_TIMEOUT_SECONDS, LineFollowerLookup
+from moph_connect.chatbot.processor import WebhookProcessor
 from moph_connect.environments import ENVIRONMENTS
 from moph_connect.hospitals.cors_origins import CorsOrigins
+from moph_connect.line.api import LineApi
 from moph_connect.metrics import endpoints as metrics_endpoints
 from moph_connect.outbox.worker import DispatcherThread
+from moph_connect.ratelimits.line import RateLimitedApi
 from moph_connect.runtime import Runtime
 from moph_connect.settings import EMBEDDED_EMULATOR_PATH
 
@@ -53,6 +57,25 @@ the reason. Times are Asia/Bangkok.
 """
 
 
+def webhook_processor(runtime: Runtime) -> WebhookProcessor:
+    """The chatbot's processor, with what it needs of LINE injected: the LINE adapter
+    under the channel's shared rate limit (the chatbot itself imports no HTTP client)."""
+    settings = runtime.settings
+    timeout = min(PROFILE_TIMEOUT_SECONDS, settings.line_request_timeout_seconds)
+    api = RateLimitedApi(
+        LineApi.from_settings(settings, timeout_seconds=timeout),
+        runtime.database,
+        settings.line_rate_per_second,
+    )
+    return WebhookProcessor(
+        runtime.database,
+        runtime.clock,
+        runtime.wake_dispatcher,
+        config=ChatbotConfig.from_settings(settings),
+        followers=LineFollowerLookup(api),
+    )
+
+
 def create_app(
     runtime: Runtime,
     *,
@@ -70,7 +93,7 @@ def create_app(
     )
     if dispatcher is not None:
         runtime.wake_dispatcher = dispatcher.wake
-    processor = WebhookProcessor.for_runtime(runtime)
+    processor = webhook_processor(runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

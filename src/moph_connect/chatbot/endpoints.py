@@ -5,12 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request
 
 from moph_connect.chatbot.documentation import SIGNATURE_HEADER, WEBHOOK_ERRORS, WEBHOOK_OPENAPI
-from moph_connect.chatbot.repository import WebhookEventRepository
-from moph_connect.chatbot.webhook import (
-    WebhookProcessor,
-    parse_events,
-    verify_signature,
-)
+from moph_connect.chatbot.intake import take_in
+from moph_connect.chatbot.processor import WebhookProcessor
 from moph_connect.deps import RuntimeDep
 from moph_connect.environments import Environment
 
@@ -36,11 +32,8 @@ def build_router(environment: Environment) -> APIRouter:
     ) -> dict[str, str]:
         body = await request.body()
         secret = runtime.settings.channel_credentials(environment).secret
-        verify_signature(secret, body, request.headers.get(SIGNATURE_HEADER))
-        events = parse_events(body)
-        now = runtime.clock.now()
-        with runtime.database.transaction() as session:
-            new = WebhookEventRepository(session).store(environment, events, now)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        new = take_in(runtime.database, environment, secret, body, signature, runtime.clock.now())
         if new:
             processor: WebhookProcessor = request.app.state.webhook_processor
             background.add_task(processor.process_pending)
