@@ -22,23 +22,16 @@ from moph_connect.scheduling.rules import CallKind
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,200}$"
 
 IdempotencyKeyHeader = Annotated[
-    Annotated[
-        str,
-        WithJsonSchema(
-            {
-                "type": "string",
-                "pattern": IDEMPOTENCY_KEY_PATTERN,
-                "minLength": 1,
-                "maxLength": 200,
-            }
-        ),
-    ]
-    | None,
+    str | None,
     Header(
         alias="Idempotency-Key",
         description="Optional, 1 to 200 visible ASCII characters (no spaces). Repeating a "
         "call with the same key returns the first answer; the same key with a different "
         "body is refused (422).",
+    ),
+    # The header's schema as documented (not enforced here: see above).
+    WithJsonSchema(
+        {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN, "minLength": 1, "maxLength": 200}
     ),
 ]
 
