@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A LINE delivery carries up to a few dozen events with long Thai messages.
     max_webhook_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # A batch of 1,000 schedule calls with long Thai names and links is ~1 MiB.
+    max_batch_body_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024)
     # A client whose body stalls this long between two reads gets 408.
     request_body_timeout_seconds: float = Field(default=30.0, gt=0)
     # Open connections one `serve` process takes; more are answered 503 (slow clients

@@ -16,6 +16,7 @@ from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
 from moph_connect.api.header_limit import HeaderLimit
+from moph_connect.appointments import batch
 from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
@@ -110,8 +111,13 @@ def create_app(
         max_bytes=runtime.settings.max_request_body_bytes,
         exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
         path_limits={
-            chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
-            for env in ENVIRONMENTS
+            **{
+                chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
+                for env in ENVIRONMENTS
+            },
+            **{
+                batch.batch_path(env): runtime.settings.max_batch_body_bytes for env in ENVIRONMENTS
+            },
         },
         timeout_seconds=runtime.settings.request_body_timeout_seconds,
     )

@@ -99,3 +99,21 @@ def call_openapi(model: type[QueueCall]) -> dict[str, Any]:
             "content": {media_type: {"schema": schema} for media_type in _BODY_TYPES},
         },
     }
+
+
+BATCH_ERRORS = problems(_ERRORS, 400, 401, 413, 422, 429)
+
+
+def batch_openapi(max_items: int) -> dict[str, Any]:
+    """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies."""
+    items = {"$ref": f"#/components/schemas/{QueueCall.__name__}"}
+    schema = {"type": "array", "minItems": 1, "maxItems": max_items, "items": items}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": f"1 to {max_items:,} of the seed's /queue/schedule bodies in one "
+            "JSON array (read as JSON whatever the Content-Type says). An item that is not "
+            "valid is refused in its own place of the answer; the others still count.",
+            "content": {"application/json": {"schema": schema}},
+        },
+    }

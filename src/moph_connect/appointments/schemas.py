@@ -251,3 +251,28 @@ class AppointmentOut(BaseModel):
         "another form, control characters removed, unknown fields, the registered hospital "
         "name used): the call was accepted, but the developer should look.",
     )
+
+
+ProblemDocument = Annotated[
+    dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/Problem"})
+]
+
+
+class BatchItemOut(BaseModel):
+    index: int = Field(description="The item's place in the batch, from 0.")
+    status: int = Field(
+        description="202 when the item was accepted (as one call would be answered), else "
+        "the status of its problem."
+    )
+    appointment: AppointmentOut | None = Field(
+        default=None, description="The accepted item's answer, as one call gets it."
+    )
+    problem: ProblemDocument | None = Field(
+        default=None, description="Why the item was refused (problem+json, as one call)."
+    )
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    refused: int
+    results: list[BatchItemOut] = Field(description="One per item, in the batch's order.")
