@@ -13,7 +13,7 @@ from fastapi import Header
 from pydantic import WithJsonSchema
 
 from moph_connect.api.openapi import problems
-from moph_connect.appointments.schemas import AlertCall, QueueCall
+from moph_connect.appointments.schemas import SEED_EXAMPLE, AlertCall, QueueCall
 from moph_connect.scheduling.rules import CallKind
 
 # What endpoints.py enforces, after authentication (an unauthenticated caller learns
@@ -105,8 +105,16 @@ BATCH_ERRORS = problems(_ERRORS, 400, 401, 413, 422, 429)
 
 
 def batch_openapi(max_items: int) -> dict[str, Any]:
-    """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies."""
-    items = {"$ref": f"#/components/schemas/{QueueCall.__name__}"}
+    """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies.
+
+    The items are documented as what the request accepts, any value: an item that is not
+    a valid call is answered in its own place (200 for the batch), as the fuzzer holds
+    the document to. What an item should be is said in words and by example."""
+    items = {
+        "description": f"A /queue/schedule body ({QueueCall.__name__}). Anything else is "
+        "refused in its own place of the answer, with the problem its single call would get.",
+        "examples": [SEED_EXAMPLE],
+    }
     schema = {"type": "array", "minItems": 1, "maxItems": max_items, "items": items}
     return {
         "requestBody": {
