@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from moph_connect.console.deps import ConsoleLang, CurrentOperator
-from moph_connect.console.pages import PREFIX, page
-from moph_connect.console.repository import (
+from moph_connect.console.overview_repository import (
     FailedMessage,
     OverviewRepository,
     PausedChannel,
 )
+from moph_connect.console.pages import PREFIX, page
 from moph_connect.console.scoping import scope_of
 from moph_connect.deps import RuntimeDep
 from moph_connect.environments import Environment
