@@ -163,7 +163,7 @@ def test_a_hospital_user_on_her_phone_sees_hers_and_nothing_else(
     page = _page(browser, stack, PHONE, problems)
     try:
         _sign_in(page, stack, add(stack, "hospital", mine.hospital_id))
-        assert mine.hospital_id in (page.text_content("h1") or "")
+        assert "โรงพยาบาลของเธอ" in (page.text_content("h1") or "")
         assert page.locator("nav a[href='/console/hospitals']").count() == 0
         assert page.locator(".banner[role=alert]").is_visible()  # cannot be missed
         width = page.evaluate("document.documentElement.scrollWidth")
