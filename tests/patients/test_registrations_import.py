@@ -249,8 +249,10 @@ def test_an_import_creates_the_users_their_ids_and_consents(database: Database) 
     with database.transaction() as session:
         found = PatientRepository(session).registration("production", SEED_ID)
         assert found is not None
-        registration = found.registration
-        assert (registration.hospital_id, found.line_user.line_user_id) == (pathum, line_user_id(1))
+        assert (found.hospital_id, found.line_user_id) == (pathum, line_user_id(1))
+        assert not found.erased
+        registration = session.get(Registration, SEED_ID)
+        assert registration is not None
         assert registration.created_at == registration.imported_at == NOW
         assert registration.erased_at is None
         assert PatientRepository(session).registration("test", SEED_ID) is None

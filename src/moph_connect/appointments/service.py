@@ -140,7 +140,7 @@ class AppointmentService:
         except rules.AppointmentInPast as error:
             raise ValidationFailed.field("appointmentDate", str(error)) from None
 
-        lang = messages.lang_for(patient.line_user.language)
+        lang = messages.lang_for(patient.language)
         appointment = self._upsert(hospital, call, found, stored, now, lang)
         if moved_from is not None:
             self._move(appointment, call.appointment_date, moved_from, patient, now)
@@ -153,7 +153,7 @@ class AppointmentService:
         present = {message.dedup_key for message in stored}
         written: list[NewMessage] = []
         for planned in plan.planned:
-            if not patient.line_user.following:
+            if not patient.following:
                 skipped.append(SkippedMessage(planned.kind, BLOCKED))
                 continue
             dedup_key = _dedup_key(appointment, planned.kind, call)
@@ -175,7 +175,7 @@ class AppointmentService:
             written.append(
                 outbox_row(
                     appointment,
-                    patient.line_user.line_user_id,
+                    patient.line_user_id,
                     planned.kind,
                     payload,
                     dedup_key,
@@ -212,13 +212,13 @@ class AppointmentService:
 
     def _patient(self, hospital: AuthenticatedHospital, regist_id: str) -> RegisteredPatient:
         patient = self.patients.registration(hospital.environment, regist_id)
-        if patient is None or patient.registration.hospital_id != hospital.hospital_id:
+        if patient is None or patient.hospital_id != hospital.hospital_id:
             raise NotFound(
                 f"userId {regist_id} was not issued to this hospital in the "
                 f"{hospital.environment} environment. It comes from '?regist=' on your "
                 "booking page when a patient picks your hospital in MOPH Connect.",
             )
-        if patient.registration.erased_at is not None:
+        if patient.erased:
             raise Gone(
                 f"userId {regist_id} no longer exists: the patient had her data deleted "
                 "from MOPH Connect. Do not send further calls for it."
@@ -352,16 +352,16 @@ class AppointmentService:
         now: datetime,
         old_date: date | None = None,
     ) -> None:
-        if not patient.line_user.following:
+        if not patient.following:
             return
         key = f"{appointment.id}:{appointment.appointment_date.isoformat()}:{kind}"
         if self.outbox.dedup_keys_present([key]):
             return
         payload = rendering.render_notice(
-            kind, appointment, old_date=old_date, lang=messages.lang_for(patient.line_user.language)
+            kind, appointment, old_date=old_date, lang=messages.lang_for(patient.language)
         )
         self.outbox.enqueue(
-            [outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now)], now
+            [outbox_row(appointment, patient.line_user_id, kind, payload, key, now)], now
         )
 
     # -- reading ----------------------------------------------------------------------------

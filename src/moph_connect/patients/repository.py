@@ -22,8 +22,14 @@ def new_regist_id() -> str:
 
 @dataclass(frozen=True)
 class RegisteredPatient:
-    registration: Registration
-    line_user: LineUser
+    """Whose a MOPH Connect ID is, as a hospital's call needs it: plain values, read by
+    one Core statement (every call reads it; loading two ORM objects cost more)."""
+
+    hospital_id: str
+    erased: bool
+    line_user_id: str
+    following: bool
+    language: str | None
 
 
 class StoredRegistration(NamedTuple):
@@ -45,7 +51,13 @@ class StoredUser(NamedTuple):
 
 # Built once: it runs on every hospital call (see appointments/repository.py).
 _REGISTRATION = (
-    select(Registration, LineUser)
+    select(
+        Registration.hospital_id,
+        Registration.erased_at.is_not(None),
+        LineUser.line_user_id,
+        LineUser.following,
+        LineUser.language,
+    )
     .join(LineUser, LineUser.id == Registration.line_user_pk)
     .where(
         Registration.regist_id == bindparam("regist_id"),
@@ -136,7 +148,7 @@ class PatientRepository:
     def registration(self, environment: str, regist_id: str) -> RegisteredPatient | None:
         values = {"regist_id": regist_id, "environment": environment}
         row = self.session.execute(_REGISTRATION, values).first()
-        return None if row is None else RegisteredPatient(row[0], row[1])
+        return None if row is None else RegisteredPatient(*row)
 
     def registration_for(self, user: LineUser, hospital_id: str, now: datetime) -> Registration:
         """The user's MOPH Connect ID at this hospital, issued on first use."""
