@@ -35,3 +35,16 @@ class Retry:
 class Failure:
     id: int
     error: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a row's delivery timeline (`outbox_attempts`): a send and what LINE
+    answered, or a hold or drop by the timing rules (`attempt` None: none counted)."""
+
+    message_id: int
+    attempt: int | None
+    outcome: str
+    line_status: str | None = None
+    request_id: str | None = None
+    detail: str = ""
