@@ -23,11 +23,11 @@ from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
 from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.delivery.harness import (
     CHANNEL,
-    attempt_rows,
     EmulatorControl,
     RunningClock,
     assert_delivered_exactly_once,
     assert_rows_sent,
+    attempt_rows,
     bangkok_today,
     channel_states,
     insert_rows,

@@ -100,6 +100,7 @@ def sort_outcomes(
 
 def _step(message: ClaimedMessage, outcome: SendOutcome, max_attempts: int) -> Step:
     """The timeline's line for one send: what became of the row, in the words above."""
+    kind: str
     if outcome.delivered:
         kind = outcome.status  # sent, or duplicate (LINE had it from an earlier attempt)
     elif outcome.status == "rejected":
