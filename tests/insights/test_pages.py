@@ -128,8 +128,8 @@ def test_deliveries_are_scoped_and_carry_no_names(stack: Stack, world: World) ->
             == 0
         )
         # Another hospital's message, or one of no hospital, is 404 to her, by id.
-        for message in (str(world.theirs), str(world.chat_free), "999999", "abc"):
-            assert mine.get(f"/console/deliveries/{message}").status_code == 404
+        for wrong in (str(world.theirs), str(world.chat_free), "999999", "abc"):
+            assert mine.get(f"/console/deliveries/{wrong}").status_code == 404
         assert ministry.get(f"/console/deliveries/{world.chat_free}").status_code == 200
         for params, field in (({"kind": "spam"}, "kind"), ({"date": "tomorrow"}, "date")):
             answer = mine.get("/console/deliveries", params=params)
