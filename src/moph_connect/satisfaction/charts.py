@@ -17,7 +17,7 @@ SVG_NS: Final = "http://www.w3.org/2000/svg"
 WIDTH: Final = 560
 HEIGHT: Final = 260
 # Room for the axis labels: left, right, top, bottom.
-MARGIN: Final = (44, 16, 16, 40)
+MARGIN: Final = (48, 16, 16, 40)
 INK: Final = "#1b1f23"
 GRID: Final = "#d0d7de"
 BAR_FILL: Final = "#00695c"
@@ -46,7 +46,7 @@ def _svg(chart_id: str, title: str, desc: str) -> ET.Element:
             "id": chart_id,
             "class": "chart",
             "font-family": "inherit",
-            "font-size": "12",
+            "font-size": "15",
         },
     )
     ET.SubElement(svg, "title", id=f"{chart_id}-title").text = title
@@ -98,7 +98,9 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: Sequence[tuple[str, in
     svg = _svg(chart_id, title, desc)
     left, top, width, height = _plot_box()
     highest = _nice_top(max((count for _, count in bars), default=0) or 1)
-    ticks = [highest * i / 4 for i in range(5)]
+    # Whole-number ticks: 1, 2 and 5 step by one; 10, 20, 50, ... in fifths.
+    steps = min(highest, 5)
+    ticks = [highest * i // steps for i in range(steps + 1)]
     _y_axis(svg, ticks, {t: top + height - height * t / highest for t in ticks})
     slot = width / max(len(bars), 1)
     group = ET.SubElement(svg, "g", {"class": "bars"})
