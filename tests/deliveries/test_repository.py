@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from moph_connect.db.models import LineUser
+from moph_connect.db.models import LineUser, OutboxAttempt
 from moph_connect.db.uow import Database
 from moph_connect.deliveries.repository import DeliveryRepository, Filters
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.outbox.types import Step
 from moph_connect.patients.erasure import ErasureRepository
+from moph_connect.patients.retention import RetentionRepository
 from tests.satisfaction.seed import (
     PATIENT_NAME,
     Seeded,
@@ -127,3 +128,15 @@ def test_erasure_blanks_the_request_ids_and_leaves_the_row_to_the_ministry(
         assert detail.delivery.queue_number is None
         reminder = repository.detail(None, ids.reminder)
         assert reminder is not None and reminder.delivery.status == "cancelled"
+
+
+def test_retention_takes_the_timeline_with_its_message(database: Database) -> None:
+    ids = seed(database)
+    with database.transaction() as session:
+        RetentionRepository(session).purge_appointments(DAY + timedelta(days=1))
+    with database.transaction() as session:
+        repository = DeliveryRepository(session)
+        assert repository.detail(None, ids.card) is None
+        assert repository.detail(None, ids.next_day) is not None
+        left = session.scalars(select(OutboxAttempt.message_id)).all()
+    assert left == []  # the card's and the other hospital's steps went with their rows
