@@ -9,6 +9,7 @@ whose lease expired cannot overwrite what the worker that took the row over reco
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -38,6 +40,7 @@ from moph_connect.db.models import (
     OutboxMessage,
     OutboxPayload,
     RateLimit,
+    UTCDateTime,
 )
 from moph_connect.outbox.types import ClaimedMessage, Failure, Retry, Step
 
@@ -46,9 +49,23 @@ payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
 attempts_table: Table = OutboxAttempt.__table__  # type: ignore[assignment]
-# Rows per INSERT of timeline steps: 7 values each stays far under either database's
-# limit on bound parameters (SQLite 32,766; PostgreSQL 65,535).
-STEPS_PER_INSERT = 1000
+# The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
+# request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
+_STEPS_FROM_JSON_PG = text(
+    "INSERT INTO outbox_attempts"
+    " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
+    " SELECT (value ->> 0)::bigint, :at, (value ->> 1)::integer, value ->> 2, value ->> 3,"
+    " value ->> 4, value ->> 5"
+    " FROM json_array_elements(CAST(:rows AS json))"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
+_STEPS_FROM_JSON = text(
+    "INSERT INTO outbox_attempts"
+    " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
+    " SELECT json_extract(value, '$[0]'), :at, json_extract(value, '$[1]'),"
+    " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'),"
+    " json_extract(value, '$[5]')"
+    " FROM json_each(:rows)"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
 
 OPEN_STATUSES = ("pending", "sending")
 PRIORITIES = (0, 1, 2)
@@ -312,26 +329,30 @@ class OutboxRepository:
             )
 
     def record_steps(self, steps: Sequence[Step], now: datetime) -> None:
-        """The batch's timeline lines, as one multi-row INSERT (a VALUES list, not one
-        statement per row: the recorder is on the dispatcher's hot path)."""
-        for start in range(0, len(steps), STEPS_PER_INSERT):
-            chunk = steps[start : start + STEPS_PER_INSERT]
-            self.session.execute(
-                attempts_table.insert().values(
-                    [
-                        {
-                            "message_id": step.message_id,
-                            "at": now,
-                            "attempt": step.attempt,
-                            "outcome": step.outcome,
-                            "line_status": step.line_status,
-                            "line_request_id": step.request_id,
-                            "detail": step.detail[:300] or None,
-                        }
-                        for step in chunk
-                    ]
-                )
-            )
+        """The batch's timeline lines, as one INSERT … SELECT over the whole batch passed
+        as one JSON value (json_array_elements on PostgreSQL, json_each on SQLite). Not a
+        multi-row VALUES list (compiling one with 7 parameters a row, new for every batch
+        size, cost the worker ~140 µs a row), nor an executemany (each row's parameters
+        typed one by one: ~33 µs a row on SQLite), nor arrays (psycopg quotes each text
+        element in Python)."""
+        if not steps:
+            return
+        rows = json.dumps(
+            [
+                [
+                    s.message_id,
+                    s.attempt,
+                    s.outcome,
+                    s.line_status,
+                    s.request_id,
+                    s.detail[:300] or None,
+                ]
+                for s in steps
+            ]
+        )
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        statement = _STEPS_FROM_JSON_PG if postgres else _STEPS_FROM_JSON
+        self.session.execute(statement, {"at": now, "rows": rows})
 
     def mark_failed(self, owner: str, failures: Sequence[Failure]) -> None:
         self._guarded_update(
