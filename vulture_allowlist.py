@@ -49,3 +49,8 @@ distribution_svg  # read by the satisfaction template (src/moph_connect/console/
 mean_svg  # read by the satisfaction template
 nps_svg  # read by the satisfaction template
 csv_query  # read by the satisfaction template
+try_it  # read by the console's templates (src/moph_connect/console/hospital_pages.py)
+first_test_call  # read by the console's templates (console/hospital_repository.py)
+first_production_call  # read by the console's templates (console/hospital_repository.py)
+last_call  # read by the console's templates (console/hospital_repository.py)
+calls_7_days  # read by the console's templates (console/hospital_repository.py)

@@ -85,7 +85,6 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
     "status.sent": {"th": "ส่งแล้ว", "en": "sent"},
     "status.failed": {"th": "ไม่สำเร็จ", "en": "failed"},
     "status.cancelled": {"th": "ยกเลิก", "en": "cancelled"},
-    "status.dropped": {"th": "ไม่ส่ง (เลยเวลา)", "en": "dropped"},
     "kind.queue_card": {"th": "บัตรคิว", "en": "Queue card"},
     "kind.reminder_day_before": {"th": "เตือนก่อนวันนัด", "en": "Reminder, day before"},
     "kind.reminder_same_day": {"th": "เตือนเช้าวันนัด", "en": "Reminder, same day"},
@@ -134,7 +133,6 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
         "en": "Shown only now; we keep only its hash. Copy it for the hospital now.",
     },
     "hospitals.revoked": {"th": "เพิกถอนกุญแจแล้ว", "en": "Keys revoked"},
-    "hospitals.keys_affected": {"th": "จำนวนกุญแจที่มีผล", "en": "keys affected"},
     "hospitals.booking_url": {"th": "ลิงก์จองคิว", "en": "Booking URL"},
     "hospitals.try_it": {"th": "ลองเปิด (regist ตัวอย่าง)", "en": "Try it (sample regist)"},
     "hospitals.change_mode": {"th": "เปลี่ยนวิธียืนยันตัวตน", "en": "Change mode"},
@@ -143,7 +141,6 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
     "mode.key": {"th": "กุญแจ API", "en": "key"},
     "mode.legacy": {"th": "แบบเดิม (ไม่มีกุญแจ)", "en": "legacy (no key)"},
     "hospitals.shown": {"th": "แสดง", "en": "Showing"},
-    "hospitals.invalid": {"th": "ค่าที่ส่งมาไม่ถูกต้อง", "en": "Invalid value"},
     "hospitals.inactive": {"th": "ไม่ใช้งาน", "en": "inactive"},
 }
 

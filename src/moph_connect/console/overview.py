@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from moph_connect.console.deps import ConsoleLang, CurrentOperator
+from moph_connect.console.hospital_repository import ConsoleHospitalRepository
 from moph_connect.console.overview_repository import (
     FailedMessage,
     OverviewRepository,
@@ -74,8 +75,14 @@ def overview_page(
     now = runtime.clock.now()
     start = bangkok_time(bangkok_date(now), time(0))
     end = start + timedelta(days=1)
+    scope = scope_of(operator)
     with runtime.database.transaction() as session:
-        found = OverviewRepository(session, scope_of(operator), environment)
+        hospital = (
+            None
+            if scope.hospital_id is None
+            else ConsoleHospitalRepository(session).get(scope.hospital_id)
+        )
+        found = OverviewRepository(session, scope, environment)
         counts = found.by_kind_and_status(start, end)
         kinds, statuses = _kind_rows(counts)
         data = Overview(
@@ -84,12 +91,19 @@ def overview_page(
             kinds=kinds,
             statuses=statuses,
             total_today=sum(counts.values()),
-            sent_last_hour=found.sent_since(now - timedelta(hours=1)),
+            sent_last_hour=found.sent_since(now - timedelta(hours=1), now),
             backlog=found.due_backlog(now),
-            retrying=found.retrying(),
-            rate_limited=found.rate_limited(),
+            retrying=found.retrying(now),
+            rate_limited=found.rate_limited(now),
             failure_reasons=found.failure_reasons(start, end),
             failures=found.latest_failures(start, end),
             paused=found.paused_channels(now),
         )
-    return page(request, "overview.html", lang=lang, operator=operator, data=data)
+    return page(
+        request,
+        "overview.html",
+        lang=lang,
+        operator=operator,
+        data=data,
+        hospital_name=None if hospital is None else hospital.name,
+    )
