@@ -140,3 +140,17 @@ def test_retention_takes_the_timeline_with_its_message(database: Database) -> No
         assert repository.detail(None, ids.next_day) is not None
         left = session.scalars(select(OutboxAttempt.message_id)).all()
     assert left == []  # the card's and the other hospital's steps went with their rows
+
+
+def test_a_step_of_a_row_deleted_meanwhile_is_dropped_not_an_error(database: Database) -> None:
+    ids = seed(database)
+    with database.transaction() as session:
+        OutboxRepository(session).record_steps(
+            [Step(ids.next_day, 1, "sent", "200", "req-x"), Step(10**9, 1, "sent", "200")],
+            bangkok(DAY, 9),
+        )
+    with database.transaction() as session:
+        detail = DeliveryRepository(session).detail(None, ids.next_day)
+        assert detail is not None
+        assert [(s.outcome, s.request_id) for s in detail.steps] == [("sent", "req-x")]
+        assert 10**9 not in session.scalars(select(OutboxAttempt.message_id)).all()

@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -35,8 +36,23 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Stack
 
 
 def signed_in(browser: Any, base_url: str, email: str) -> Any:  # noqa: F811
+    """A page signed in through the form. What the browser complained of (a script
+    error, a Content-Security-Policy violation, a request off this server) goes to
+    `page.problems`, which every test expects empty."""
     context = browser.new_context(viewport=LAPTOP, accept_downloads=True, locale="th-TH")
     page = context.new_page()
+    problems: list[str] = []
+    here = urlsplit(base_url).netloc
+    page.on(
+        "request",
+        lambda r: problems.append(f"outside: {r.url}") if urlsplit(r.url).netloc != here else None,
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda m: problems.append(f"console: {m.text}") if m.type in ("error", "warning") else None,
+    )
+    page.problems = problems
     page.goto(f"{base_url}/console/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
@@ -85,6 +101,7 @@ def test_satisfaction_for_a_hospital_and_the_ministry(
     page.set_viewport_size(PHONE)
     assert fits_the_screen(page)
     shoot(page, "satisfaction-hospital-phone")
+    assert page.problems == []
     page.context.close()
 
     ministry = signed_in(browser, stack.base_url, "ministry@moph.go.th")
@@ -96,6 +113,7 @@ def test_satisfaction_for_a_hospital_and_the_ministry(
     shoot(ministry, "satisfaction-national-en")
     ministry.click("#hospitals >> text=โรงพยาบาลลำลูกกา")
     assert ministry.locator("#tile-mean .value").inner_text() == "1.0"
+    assert ministry.problems == []
     ministry.context.close()
 
 
@@ -132,4 +150,5 @@ def test_deliveries_search_timeline_and_the_patients_name(
     # Another hospital's message, by editing the URL: not found.
     answer = page.goto(f"{stack.base_url}/console/deliveries/{world.theirs}")
     assert answer is not None and answer.status == 404
+    assert [p for p in page.problems if "404" not in p] == []
     page.context.close()

@@ -51,20 +51,24 @@ rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
 attempts_table: Table = OutboxAttempt.__table__  # type: ignore[assignment]
 # The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
 # request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
+# Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
+# failing the foreign key, which would roll back the whole batch's outcomes.
 _STEPS_FROM_JSON_PG = text(
     "INSERT INTO outbox_attempts"
     " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
-    " SELECT (value ->> 0)::bigint, :at, (value ->> 1)::integer, value ->> 2, value ->> 3,"
-    " value ->> 4, value ->> 5"
-    " FROM json_array_elements(CAST(:rows AS json))"
+    " SELECT message.id, :at, (step.value ->> 1)::integer, step.value ->> 2,"
+    " step.value ->> 3, step.value ->> 4, step.value ->> 5"
+    " FROM json_array_elements(CAST(:rows AS json)) AS step(value)"
+    " JOIN outbox_messages AS message ON message.id = (step.value ->> 0)::bigint"
 ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
 _STEPS_FROM_JSON = text(
     "INSERT INTO outbox_attempts"
     " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
-    " SELECT json_extract(value, '$[0]'), :at, json_extract(value, '$[1]'),"
-    " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'),"
-    " json_extract(value, '$[5]')"
-    " FROM json_each(:rows)"
+    " SELECT message.id, :at, json_extract(step.value, '$[1]'),"
+    " json_extract(step.value, '$[2]'), json_extract(step.value, '$[3]'),"
+    " json_extract(step.value, '$[4]'), json_extract(step.value, '$[5]')"
+    " FROM json_each(:rows) AS step"
+    " JOIN outbox_messages AS message ON message.id = json_extract(step.value, '$[0]')"
 ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
 
 OPEN_STATUSES = ("pending", "sending")
