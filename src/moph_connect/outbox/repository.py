@@ -36,7 +36,6 @@ from sqlalchemy.sql.elements import Grouping
 from moph_connect.db.models import (
     Appointment,
     ChannelState,
-    OutboxAttempt,
     OutboxMessage,
     OutboxPayload,
     RateLimit,
@@ -48,7 +47,6 @@ outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
-attempts_table: Table = OutboxAttempt.__table__  # type: ignore[assignment]
 # The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
 # request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
 # Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
