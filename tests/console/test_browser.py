@@ -172,6 +172,7 @@ def test_a_hospital_user_on_her_phone_sees_hers_and_nothing_else(
 
         page.goto(f"{stack.base_url}/console/hospitals/{mine.hospital_id}")
         assert page.locator("#rotate").count() == 0 and page.locator("#keys").count() == 1
+        assert page.locator("nav a[aria-current=page]").text_content() == "โรงพยาบาลของฉัน"
         _shot(page, "hospital-own-hospital-phone")
         answer = page.goto(f"{stack.base_url}/console/hospitals/{other.hospital_id}")
         assert answer is not None and answer.status == 404

@@ -20,7 +20,7 @@ from moph_connect.db.models import (
 from moph_connect.hospitals.service import NewHospital
 from moph_connect.scheduling.rules import bangkok_date, bangkok_time
 from tests.console.support import add, csrf_of, page_token, signed_in
-from tests.support.stack import Stack
+from tests.support.stack import Stack, wait_for
 
 # An appointment id's shape ("a" and 24 hex digits) that no appointment has: asked with
 # a usable key the answer is 404, with any other 401.
@@ -228,3 +228,42 @@ def test_the_ministry_rotates_revokes_and_changes_mode_and_each_is_audited(
         "auth": {"from": "key", "to": "legacy"},
     }
     assert new_key not in repr([event.detail for event in events])
+
+
+def test_a_429_from_line_shows_as_retrying_and_rate_limited_for_her_hospital(
+    console_stack: Stack,
+) -> None:
+    hospital = console_stack.register_hospital("โรงพยาบาลรอส่ง")
+    regist = console_stack.pick_hospital(console_stack.follow(), hospital.hospital_id)
+    fault = console_stack.emulator.post(
+        "/control/faults", json={"channel": "production", "kind": "429", "count": 1}
+    )
+    assert fault.status_code == 201, fault.text
+    answer = console_stack.call(
+        "/api/queue", hospital.production_key, {**SEED_EXAMPLE, "userId": regist}
+    )
+    assert answer.status_code == 202, answer.text
+    appointment_id = answer.json()["appointmentId"]
+
+    def refused_once() -> bool:
+        with console_stack.database.transaction() as session:
+            errors = session.scalars(
+                select(OutboxMessage.last_error).where(
+                    OutboxMessage.appointment_id == appointment_id,
+                    OutboxMessage.status == "pending",
+                )
+            ).all()
+        return any(error and error.startswith("HTTP 429") for error in errors)
+
+    wait_for(refused_once, what="the queue card refused with 429")
+    with signed_in(console_stack, add(console_stack, "hospital", hospital.hospital_id)) as http:
+        html = http.get("/console/overview").text
+    # The simulated clock stands still: the retry waits, her card is the one in the tiles.
+    assert _tile(html, "429") == 1 and _tile(html, "retrying") == 1
+    assert 'class="tile bad" id="tile-429"' in html
+    with signed_in(console_stack, add(console_stack)) as http:
+        national = http.get("/console/overview").text
+    assert _tile(national, "429") >= 1
+    other = console_stack.register_hospital("โรงพยาบาลไม่มีปัญหา")
+    with signed_in(console_stack, add(console_stack, "hospital", other.hospital_id)) as http:
+        assert _tile(http.get("/console/overview").text, "429") == 0

@@ -21,6 +21,7 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
     "language": {"th": "ภาษา", "en": "Language"},
     "nav.overview": {"th": "ภาพรวม", "en": "Overview"},
     "nav.hospitals": {"th": "โรงพยาบาล", "en": "Hospitals"},
+    "nav.my_hospital": {"th": "โรงพยาบาลของฉัน", "en": "My hospital"},
     "signed_in_as": {"th": "เข้าสู่ระบบในชื่อ", "en": "Signed in as"},
     "role.ministry": {"th": "กระทรวง", "en": "Ministry"},
     "role.hospital": {"th": "โรงพยาบาล", "en": "Hospital"},
