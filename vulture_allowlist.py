@@ -45,6 +45,10 @@ app_from_environment  # uvicorn imports it by name (serve --workers)
 filter_failure  # a schemathesis hook, called by name (tests/fuzz)
 as_of  # read by the console's templates (src/moph_connect/console/overview.py)
 total_today  # read by the console's templates (src/moph_connect/console/overview.py)
+distribution_svg  # read by the satisfaction template (src/moph_connect/console/satisfaction_pages.py)
+mean_svg  # read by the satisfaction template
+nps_svg  # read by the satisfaction template
+csv_query  # read by the satisfaction template
 try_it  # read by the console's templates (src/moph_connect/console/hospital_pages.py)
 first_test_call  # read by the console's templates (console/hospital_repository.py)
 first_production_call  # read by the console's templates (console/hospital_repository.py)

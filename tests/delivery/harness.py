@@ -27,7 +27,7 @@ import orjson
 from sqlalchemy import Table, func, insert, select
 
 from moph_connect.clock import BANGKOK
-from moph_connect.db.models import ChannelState, OutboxMessage, OutboxPayload
+from moph_connect.db.models import ChannelState, OutboxAttempt, OutboxMessage, OutboxPayload
 from moph_connect.db.uow import Database
 from moph_connect.line_emulator import Emulator
 from moph_connect.outbox.dispatcher import Dispatcher
@@ -35,6 +35,7 @@ from moph_connect.scheduling.rules import PRIORITY, MessageKind
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 PAYLOADS: Table = OutboxPayload.__table__  # type: ignore[assignment]
+ATTEMPTS: Table = OutboxAttempt.__table__  # type: ignore[assignment]
 CHANNEL = "production"
 OPEN_STATUSES = ("pending", "sending")
 
@@ -204,6 +205,13 @@ def outbox_rows(database: Database) -> list[dict[str, Any]]:
             .outerjoin(PAYLOADS, PAYLOADS.c.message_id == OUTBOX.c.id)
             .order_by(OUTBOX.c.id)
         )
+        return [dict(row._mapping) for row in result]
+
+
+def attempt_rows(database: Database) -> list[dict[str, Any]]:
+    """Every delivery step recorded (`outbox_attempts`), in order."""
+    with database.transaction() as session:
+        result = session.execute(select(ATTEMPTS).order_by(ATTEMPTS.c.id))
         return [dict(row._mapping) for row in result]
 
 

@@ -27,6 +27,7 @@ from tests.delivery.harness import (
     RunningClock,
     assert_delivered_exactly_once,
     assert_rows_sent,
+    attempt_rows,
     bangkok_today,
     channel_states,
     insert_rows,
@@ -122,6 +123,20 @@ def test_errors_timeouts_and_429s_are_retried_until_delivered_once(
     # The last failure of each retried row says what it was: all three kinds were retried.
     causes = Counter(str(row["last_error"]).split(":")[0] for row in retried)
     assert set(causes) == {"HTTP 500", "timed out waiting for LINE", "HTTP 429"}, causes
+    # Every attempt is a line of its row's timeline, with what LINE answered.
+    steps = attempt_rows(database)
+    by_row = Counter(step["message_id"] for step in steps)
+    assert {row["id"]: row["attempts"] for row in rows} == dict(by_row)
+    answers = Counter((step["outcome"], step["line_status"]) for step in steps)
+    assert answers == {
+        ("sent", "200"): 300,
+        ("retry", "500"): faults["500"],
+        ("retry", "timeout"): faults["timeout"],
+        ("rate_limited", "429"): faults["429"],
+    }
+    request_ids = {s["message_id"]: s["line_request_id"] for s in steps if s["outcome"] == "sent"}
+    assert request_ids == {row["id"]: row["line_request_id"] for row in rows}
+    assert all(step["attempt"] for step in steps)
 
 
 def test_a_message_line_rejects_fails_at_once_with_lines_reason(

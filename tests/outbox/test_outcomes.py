@@ -8,7 +8,7 @@ import pytest
 
 from moph_connect.line.port import SendOutcome
 from moph_connect.outbox.outcomes import Backoff, Outcomes, Result, sort_outcomes
-from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
+from moph_connect.outbox.types import ClaimedMessage, Failure, Retry, Step
 from moph_connect.scheduling.rules import Delivery
 
 NOW = datetime(2026, 5, 12, 3, 0, tzinfo=UTC)
@@ -96,3 +96,58 @@ def test_a_spent_reply_token_is_forgotten_only_if_the_push_did_not_deliver() -> 
     ]
     out = sort_outcomes(spent, NOW, 25, FIXED)
     assert out.spent_reply_tokens == [7]
+
+
+@pytest.mark.parametrize(
+    ("result", "max_attempts", "step"),
+    [
+        (
+            Result(claimed(), SendOutcome("sent", request_id="r1", answer="200")),
+            25,
+            Step(7, 1, "sent", "200", "r1"),
+        ),
+        (
+            Result(claimed(2), SendOutcome("duplicate", request_id="r0", answer="409")),
+            25,
+            Step(7, 2, "duplicate", "409", "r0"),
+        ),
+        (
+            Result(claimed(), SendOutcome("rejected", detail="HTTP 400: bad", answer="400")),
+            25,
+            Step(7, 1, "failed", "400", detail="HTTP 400: bad"),
+        ),
+        (
+            Result(claimed(3), SendOutcome("retry", detail="HTTP 500", answer="500")),
+            25,
+            Step(7, 3, "retry", "500", detail="HTTP 500"),
+        ),
+        (
+            Result(claimed(3), SendOutcome("retry", detail="HTTP 500", answer="500")),
+            3,
+            Step(7, 3, "failed", "500", detail="HTTP 500"),
+        ),
+        (
+            Result(claimed(), SendOutcome("rate_limited", detail="HTTP 429", answer="429")),
+            25,
+            Step(7, 1, "rate_limited", "429", detail="HTTP 429"),
+        ),
+        (
+            Result(claimed(), SendOutcome("unauthorized", detail="HTTP 401", answer="401")),
+            25,
+            Step(7, 1, "paused", "401", detail="HTTP 401"),
+        ),
+        (
+            Result(claimed(), None, Delivery("hold", "held until 06:00", NOW)),
+            25,
+            Step(7, None, "held", detail="held until 06:00"),
+        ),
+        (
+            Result(claimed(), None, Delivery("drop", "too late")),
+            25,
+            Step(7, None, "dropped", detail="too late"),
+        ),
+    ],
+    ids=lambda value: value.outcome if isinstance(value, Step) else None,
+)
+def test_every_result_is_one_timeline_step(result: Result, max_attempts: int, step: Step) -> None:
+    assert sort(result, max_attempts).steps == [step]

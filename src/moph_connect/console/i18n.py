@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Literal
 
+from moph_connect.console.insight_words import WORDS as INSIGHT_WORDS
+
 Lang = Literal["th", "en"]
 LANGS: tuple[Lang, ...] = ("th", "en")
 DEFAULT_LANG: Lang = "th"
@@ -142,6 +144,9 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
     "hospitals.shown": {"th": "แสดง", "en": "Showing"},
     "hospitals.inactive": {"th": "ไม่ใช้งาน", "en": "inactive"},
 }
+
+# The satisfaction and deliveries pages' words (kept in their own module).
+CATALOGUE.update(INSIGHT_WORDS)
 
 
 def translator(lang: Lang) -> Translate:

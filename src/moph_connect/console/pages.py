@@ -45,6 +45,8 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(f"{PREFIX}/overview", "nav.overview"),
     NavItem(f"{PREFIX}/hospitals", "nav.hospitals", ministry_only=True),
+    NavItem(f"{PREFIX}/deliveries", "nav.deliveries"),
+    NavItem(f"{PREFIX}/satisfaction", "nav.satisfaction"),
 ]
 
 

@@ -7,7 +7,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from moph_connect.console import hospital_pages, overview, sign_in
+from moph_connect.console import (
+    delivery_pages,
+    hospital_pages,
+    overview,
+    satisfaction_pages,
+    sign_in,
+)
 from moph_connect.console.deps import get_lang
 from moph_connect.console.errors import ConsoleNotFound, FormExpired, SignInRequired
 from moph_connect.console.pages import PREFIX, STATIC_DIR, page
@@ -45,4 +51,6 @@ def install(app: FastAPI) -> None:
     app.include_router(sign_in.router)
     app.include_router(overview.router)
     app.include_router(hospital_pages.router)
+    app.include_router(delivery_pages.router)
+    app.include_router(satisfaction_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -266,6 +266,29 @@ class OutboxPayload(Base):
     payload: Mapped[str] = mapped_column(Text)
 
 
+class OutboxAttempt(Base):
+    """One step of an outbox row's delivery, for the console's timeline: each send with
+    what LINE answered (HTTP status, request id), and each time the timing rules held
+    the row back or dropped it. Written by the dispatcher's record step, one multi-row
+    INSERT per batch in the same transaction as the outcome; goes with its row."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    # The row's attempt number; None for a hold or a drop (no attempt counted).
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    # sent, duplicate, retry, rate_limited, failed, paused, held, dropped
+    outcome: Mapped[str] = mapped_column(String(16))
+    # LINE's answer as the metrics label it: "200", "429", "timeout", "error".
+    line_status: Mapped[str | None] = mapped_column(String(16))
+    line_request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
 class Survey(Base):
     __tablename__ = "surveys"
 
@@ -280,7 +303,8 @@ class Survey(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     recommend: Mapped[int | None] = mapped_column(SmallInteger)  # 0-10, would recommend
     answered_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
+    # Indexed: the console reads surveys by when they were due (this minus the expiry).
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
 
 

@@ -338,6 +338,7 @@ class Dispatcher:
             outbox.mark_failed(self.owner, out.failures)
             outbox.release(self.owner, out.released)
             outbox.forget_reply_tokens(self.owner, out.spent_reply_tokens)
+            outbox.record_steps(out.steps, now)
             for channel in out.rate_limited:
                 RateLimitRepository(session).back_off(channel, time.time(), 1.0)
             for channel, detail in out.unauthorized.items():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from moph_connect.line.port import SendOutcome
-from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
+from moph_connect.outbox.types import ClaimedMessage, Failure, Retry, Step
 from moph_connect.scheduling.rules import PRIORITY, Delivery, deliverable_now
 
 
@@ -49,6 +49,7 @@ class Outcomes:
     rate_limited: set[str] = field(default_factory=set)  # channels LINE answered 429
     unauthorized: dict[str, str] = field(default_factory=dict)  # channel → LINE's words
     spent_reply_tokens: list[int] = field(default_factory=list)  # row ids
+    steps: list[Step] = field(default_factory=list)  # the timeline's lines, one per result
 
 
 def delivery_verdict(message: ClaimedMessage, now: datetime) -> Delivery | None:
@@ -69,9 +70,12 @@ def sort_outcomes(
             assert verdict is not None
             if verdict.action == "drop":
                 out.failures.append(Failure(message.id, f"not sent: {verdict.reason}"))
+                out.steps.append(Step(message.id, None, "dropped", detail=verdict.reason))
             else:  # hold: back to pending until it may go, the attempt not counted
                 out.released.append(Retry(message.id, verdict.hold_until or now, verdict.reason))
+                out.steps.append(Step(message.id, None, "held", detail=verdict.reason))
             continue
+        out.steps.append(_step(message, outcome, max_attempts))
         if result.reply_token_spent and not outcome.delivered:
             out.spent_reply_tokens.append(message.id)
         if outcome.delivered:
@@ -92,3 +96,28 @@ def sort_outcomes(
                 delay = max(delay, outcome.retry_after or 0.0)
             out.retries.append(Retry(message.id, now + timedelta(seconds=delay), outcome.detail))
     return out
+
+
+def _step(message: ClaimedMessage, outcome: SendOutcome, max_attempts: int) -> Step:
+    """The timeline's line for one send: what became of the row, in the words above."""
+    kind: str
+    if outcome.delivered:
+        kind = outcome.status  # sent, or duplicate (LINE had it from an earlier attempt)
+    elif outcome.status == "rejected":
+        kind = "failed"
+    elif outcome.status == "unauthorized":
+        kind = "paused"
+    elif message.attempts >= max_attempts:
+        kind = "failed"
+    elif outcome.status == "rate_limited":
+        kind = "rate_limited"
+    else:
+        kind = "retry"
+    return Step(
+        message.id,
+        message.attempts,
+        kind,
+        line_status=outcome.answer,
+        request_id=outcome.request_id,
+        detail=outcome.detail,
+    )

@@ -9,6 +9,7 @@ whose lease expired cannot overwrite what the worker that took the row over reco
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -39,13 +41,35 @@ from moph_connect.db.models import (
     OutboxMessage,
     OutboxPayload,
     RateLimit,
+    UTCDateTime,
 )
-from moph_connect.outbox.types import ClaimedMessage, Failure, NewMessage, Retry
+from moph_connect.outbox.types import ClaimedMessage, Failure, NewMessage, Retry, Step
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+# The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
+# request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
+# Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
+# failing the foreign key, which would roll back the whole batch's outcomes.
+_STEPS_FROM_JSON_PG = text(
+    "INSERT INTO outbox_attempts"
+    " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
+    " SELECT message.id, :at, (step.value ->> 1)::integer, step.value ->> 2,"
+    " step.value ->> 3, step.value ->> 4, step.value ->> 5"
+    " FROM json_array_elements(CAST(:rows AS json)) AS step(value)"
+    " JOIN outbox_messages AS message ON message.id = (step.value ->> 0)::bigint"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
+_STEPS_FROM_JSON = text(
+    "INSERT INTO outbox_attempts"
+    " (message_id, at, attempt, outcome, line_status, line_request_id, detail)"
+    " SELECT message.id, :at, json_extract(step.value, '$[1]'),"
+    " json_extract(step.value, '$[2]'), json_extract(step.value, '$[3]'),"
+    " json_extract(step.value, '$[4]'), json_extract(step.value, '$[5]')"
+    " FROM json_each(:rows) AS step"
+    " JOIN outbox_messages AS message ON message.id = json_extract(step.value, '$[0]')"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("rows", type_=String))
 
 OPEN_STATUSES = ("pending", "sending")
 PRIORITIES = (0, 1, 2)
@@ -340,6 +364,32 @@ class OutboxRepository:
                 .where(outbox.c.id.in_(ids), outbox.c.lease_owner == owner)
                 .values(reply_token=None)
             )
+
+    def record_steps(self, steps: Sequence[Step], now: datetime) -> None:
+        """The batch's timeline lines, as one INSERT … SELECT over the whole batch passed
+        as one JSON value (json_array_elements on PostgreSQL, json_each on SQLite). Not a
+        multi-row VALUES list (compiling one with 7 parameters a row, new for every batch
+        size, cost the worker ~140 µs a row), nor an executemany (each row's parameters
+        typed one by one: ~33 µs a row on SQLite), nor arrays (psycopg quotes each text
+        element in Python)."""
+        if not steps:
+            return
+        rows = json.dumps(
+            [
+                [
+                    s.message_id,
+                    s.attempt,
+                    s.outcome,
+                    s.line_status,
+                    s.request_id,
+                    s.detail[:300] or None,
+                ]
+                for s in steps
+            ]
+        )
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        statement = _STEPS_FROM_JSON_PG if postgres else _STEPS_FROM_JSON
+        self.session.execute(statement, {"at": now, "rows": rows})
 
     def mark_failed(self, owner: str, failures: Sequence[Failure]) -> None:
         self._guarded_update(

@@ -53,3 +53,16 @@ class NewMessage:
     appointment_id: str | None = None
     appointment_date: date | None = None
     reply_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a row's delivery timeline (`outbox_attempts`): a send and what LINE
+    answered, or a hold or drop by the timing rules (`attempt` None: none counted)."""
+
+    message_id: int
+    attempt: int | None
+    outcome: str
+    line_status: str | None = None
+    request_id: str | None = None
+    detail: str = ""

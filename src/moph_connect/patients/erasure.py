@@ -8,7 +8,8 @@ Run in the caller's transaction (all of it happens, or none). What it does:
 - every outbox row for her (by LINE user id or appointment) that has not gone out is
   cancelled, and every row's payload is blanked, its recipient replaced and what linked
   it to her (appointment, date, dedup key naming the appointment, reply token, LINE's
-  request id) dropped, so no message text with her name or ids remains;
+  request id, also in the rows' delivery timelines) dropped, so no message text with her
+  name or ids remains;
 - her MOPH Connect IDs are marked erased (hospitals calling with them get 410 Gone);
 - her consent records are marked withdrawn and no longer point at her;
 - the stored webhook events she sent (texts, locations with their titles, postbacks) are
@@ -40,6 +41,7 @@ from moph_connect.db.models import (
     ConsentRecord,
     IdempotencyRecord,
     LineUser,
+    OutboxAttempt,
     OutboxMessage,
     OutboxPayload,
     Registration,
@@ -60,6 +62,7 @@ ERASURE_TABLES: Final = (
     "consent_records",
     "idempotency_keys",
     "line_users",
+    "outbox_attempts",
     "outbox_messages",
     "outbox_payloads",
     "surveys",
@@ -68,6 +71,7 @@ ERASURE_TABLES: Final = (
 
 _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _payloads: Table = OutboxPayload.__table__  # type: ignore[assignment]
+_attempts: Table = OutboxAttempt.__table__  # type: ignore[assignment]
 _events: Table = WebhookEvent.__table__  # type: ignore[assignment]
 _records: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
@@ -165,6 +169,12 @@ class ErasureRepository:
             update(_payloads)
             .where(_payloads.c.message_id.in_(select(_outbox.c.id).where(hers)))
             .values(payload="[]")
+        )
+        # Her messages' delivery timelines: LINE's request ids name her messages at LINE.
+        self.session.execute(
+            update(_attempts)
+            .where(_attempts.c.message_id.in_(select(_outbox.c.id).where(hers)))
+            .values(line_request_id=None, detail=None)
         )
         blanked = _count(
             self.session.execute(
