@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from moph_connect.line.spec import load_spec, validate
-from moph_connect.line_emulator.validation import (
+from line_contract.spec import load_spec, validate
+from line_emulator.validation import (
     RequestValidator,
     _Shaper,
     reachable_schemas,

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import orjson
 
+from line_contract.signature import matches as signature_matches
 from moph_connect.chatbot.config import ChatbotConfig
 from moph_connect.chatbot.events import parse_event
 from moph_connect.chatbot.followers import FollowerLookup, LineFollowerLookup
@@ -27,7 +28,6 @@ from moph_connect.chatbot.service import ChatbotService, Profile
 from moph_connect.clock import Clock
 from moph_connect.db.uow import Database
 from moph_connect.errors import BadRequest, Unauthorized
-from moph_connect.line.signature import matches as signature_matches
 from moph_connect.runtime import Runtime
 
 log = logging.getLogger(__name__)
