@@ -44,7 +44,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         rate_limit_per_second=args.rate_limit or None,
     )
     print(f"LINE emulator on http://{args.host}:{args.port} (webhooks to {args.webhook_base})")
-    run_emulator(args.host, args.port, config)
+    try:
+        run_emulator(args.host, args.port, config)
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it shut down cleanly on: nothing went wrong.
+        print("LINE emulator stopped")
 
 
 if __name__ == "__main__":
