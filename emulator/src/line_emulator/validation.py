@@ -23,6 +23,9 @@ _LENGTH_LIMITS: Final[dict[str, tuple[str, int]]] = {
     "flex": ("altText", ALT_TEXT_MAX_CHARS),
 }
 
+# The request bodies the service sends most: checked at every push, reply and multicast.
+SEND_SCHEMAS: Final = ("PushMessageRequest", "ReplyMessageRequest", "MulticastRequest")
+
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
 
 
@@ -74,8 +77,14 @@ def _limit_details(payload: dict[str, Any]) -> list[ErrorDetail]:
 class RequestValidator:
     """Validates request bodies against the schemas of one of LINE's specs."""
 
-    def __init__(self, spec_name: SpecName = "messaging-api") -> None:
+    def __init__(
+        self, spec_name: SpecName = "messaging-api", schemas: tuple[str, ...] = ()
+    ) -> None:
         self._spec_name: SpecName = spec_name
+        # Reading and compiling the spec takes about a second, once per process: at start-up
+        # rather than in the first request a client makes.
+        for schema_name in schemas:
+            is_valid(spec_name, schema_name, None)
 
     def check(self, schema_name: str, payload: Any) -> list[ErrorDetail]:
         """LINE-style error details for `payload` (an empty list: LINE would accept it)."""
