@@ -272,3 +272,22 @@ def test_the_rewrite_leaves_no_discriminator_and_the_spec_unchanged() -> None:
     assert json.dumps(spec, default=str, sort_keys=True) == before
     assert "discriminator" not in json.dumps(plain)
     assert "FlexComponent__base" in plain["components"]["schemas"]
+
+
+def test_a_subtype_that_is_itself_a_base_is_refused() -> None:
+    # Its variant would silently lose its own dispatch; LINE's spec has no such nesting.
+    def base(name: str, mapping: dict[str, str]) -> dict[str, Any]:
+        refs = {key: f"#/components/schemas/{target}" for key, target in mapping.items()}
+        return {"discriminator": {"propertyName": "type", "mapping": refs}, "title": name}
+
+    nested = {
+        "components": {
+            "schemas": {
+                "A": base("A", {"b": "B"}),
+                "B": {**base("B", {"c": "C"}), "allOf": [{"$ref": "#/components/schemas/A"}]},
+                "C": {"allOf": [{"$ref": "#/components/schemas/B"}]},
+            }
+        }
+    }
+    with pytest.raises(ValueError, match="both a subtype"):
+        without_discriminators(nested)
