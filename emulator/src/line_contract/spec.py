@@ -6,8 +6,8 @@ OpenAPI 3.0 `discriminator` mappings (a `Message` with `type: flex` must match
 
 Two validators, one meaning. The verdict (valid or not) comes from jsonschema-rs, compiled
 from the spec with each discriminator rewritten as plain Draft 4 (`discriminators.py`):
-~30 µs for a queue card, where python-jsonschema takes ~4-5 ms, and the emulator checks
-every push. Only a body found invalid goes through python-jsonschema, extended with the
+tens of microseconds for a queue card, where python-jsonschema takes milliseconds, and
+the emulator checks every push (BENCHMARKS.md). Only a body found invalid goes through python-jsonschema, extended with the
 `discriminator` keyword below, for the details LINE's error answer lists. Neither asserts
 `format` (LINE's spec says `uri` for fields LINE checks its own way).
 """
