@@ -7,9 +7,10 @@ OpenAPI 3.0 `discriminator` mappings (a `Message` with `type: flex` must match
 Two validators, one meaning. The verdict (valid or not) comes from jsonschema-rs, compiled
 from the spec with each discriminator rewritten as plain Draft 4 (`discriminators.py`):
 tens of microseconds for a queue card, where python-jsonschema takes milliseconds, and
-the emulator checks every push (BENCHMARKS.md). Only a body found invalid goes through python-jsonschema, extended with the
-`discriminator` keyword below, for the details LINE's error answer lists. Neither asserts
-`format` (LINE's spec says `uri` for fields LINE checks its own way).
+the emulator checks every push (BENCHMARKS.md). Only a body found invalid goes through
+python-jsonschema, extended with the `discriminator` keyword below, for the details LINE's
+error answer lists. Neither asserts `format` (LINE's spec says `uri` for fields LINE
+checks its own way).
 """
 
 from __future__ import annotations
