@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/api.py [--calls 20000] [--concurrency 64] [--users 1000]
                                        [--database sqlite|postgresql] [--runs 3]
+                                       [--call queue|schedule] [--reference]
 
 Each run gets a fresh, migrated database (a SQLite file, or a throwaway PostgreSQL server
 started once and emptied per run: `Databases` of benchmarks/dispatch.py), seeded with one
@@ -11,6 +12,11 @@ process on a free 127.0.0.1 port, and one aiohttp session on uvloop keeps --conc
 calls in flight: a warm-up of --warmup calls, then --calls measured ones. Every call books
 a new appointment (patient i % users, queue number i, a date 1 to 365 days ahead), so each
 one writes an appointment and plans a queue card, as a hospital's booking does.
+
+`--call schedule` posts `/api/queue/schedule` instead (each a new appointment too, planning
+its reminders). `--reference` also measures, run for run alternating with the service, the
+bare validated insert of benchmarks/reference_api.py driven the same way, and reports the
+service's rate as a share of it (issue 12: at least 25 %).
 
 Measured over the measured calls: calls/s, latency p50/p99, the server process's CPU per
 call (utime + stime from /proc/<pid>/stat; for PostgreSQL also the postmaster's and its
@@ -28,6 +34,7 @@ import contextlib
 import functools
 import shutil
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -135,23 +142,26 @@ def seed(url: str, users: int) -> tuple[str, list[str]]:
     return hospital.production_key, regists
 
 
-def stored(url: str) -> tuple[int, int]:
-    """Appointments, and queue cards planned in the outbox."""
+def stored(url: str, call: str) -> tuple[int, int]:
+    """Appointments, and the messages each call plans (`queue`: its queue card;
+    `schedule`: its two reminders)."""
+    kinds = ("queue_card",) if call == "queue" else ("reminder_day_before", "reminder_same_day")
     count = select(func.count())
     with session_at(url) as session:
         appointments = session.scalar(count.select_from(Appointment))
-        cards = session.scalar(
-            count.select_from(OutboxMessage).where(OutboxMessage.kind == "queue_card")
+        planned = session.scalar(
+            count.select_from(OutboxMessage).where(OutboxMessage.kind.in_(kinds))
         )
-    return appointments or 0, cards or 0
+    return appointments or 0, planned or 0
 
 
 def bodies(regists: list[str], count: int) -> list[bytes]:
     """`count` calls, each a new appointment."""
-    tomorrow = datetime.now(BANGKOK).date() + timedelta(days=1)
+    # From the day after tomorrow: both reminders of every appointment are still ahead.
+    first = datetime.now(BANGKOK).date() + timedelta(days=2)
     calls = []
     for index in range(count):
-        day = (tomorrow + timedelta(days=index % 365)).isoformat()
+        day = (first + timedelta(days=index % 365)).isoformat()
         user, queue = regists[index % len(regists)], f"จุดคัดกรอง คิวที่ {index}"
         call = {**SEED_EXAMPLE, "userId": user, "queueNumber": queue, "appointmentDate": day}
         calls.append(orjson.dumps(call))
@@ -206,20 +216,40 @@ async def drive(
     return statuses, failures, latencies, first, last
 
 
-def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResult:
-    url = databases.fresh()
-    key, regists = seed(url, args.users)
-    calls = bodies(regists, args.warmup + args.calls)
+def reference_process(path: Path, port: int, log: Path) -> ManagedProcess:
+    script = Path(__file__).with_name("reference_api.py")
+    return ManagedProcess([sys.executable, str(script), str(path), str(port)], service_env({}), log)
+
+
+def reference_stored(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM calls").fetchone()[0])
+
+
+def one_run(
+    args: argparse.Namespace, databases: Databases, run: int, reference: bool = False
+) -> RunResult:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    postmaster = databases.postmaster_pid
-    with server_process(
-        url, port, databases.workdir / f"serve-{run}.log", args.api_threads
-    ) as server:
+    if reference:
+        url = ""
+        reference_db = databases.workdir / f"reference-{run}.sqlite"
+        key, regists = "reference", [f"{n:024x}" for n in range(args.users)]
+        postmaster = None
+        process = reference_process(reference_db, port, databases.workdir / f"ref-{run}.log")
+    else:
+        url = databases.fresh()
+        key, regists = seed(url, args.users)
+        postmaster = databases.postmaster_pid
+        log = databases.workdir / f"serve-{run}.log"
+        process = server_process(url, port, log, args.api_threads)
+    calls = bodies(regists, args.warmup + args.calls)
+    with process as server:
         wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
-        outcome = uvloop.run(drive(args, f"{base_url}/api/queue", key, calls, probe))
+        path = "/api/queue" if args.call == "queue" else "/api/queue/schedule"
+        outcome = uvloop.run(drive(args, base_url + path, key, calls, probe))
         statuses, failures, latencies, first, last = outcome
         peak_rss_mb = proc_status_kb(server.pid, "VmHWM") / 1024
         code = server.terminate()
@@ -229,9 +259,15 @@ def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResu
     if failures:
         raise RuntimeError(f"answers other than 2xx ({answered}), e.g.:\n" + "\n".join(failures))
     made = args.warmup + args.calls
-    appointments, cards = stored(url)
-    if (appointments, cards) != (made, made):
-        raise RuntimeError(f"{made} calls accepted; {appointments} appointments, {cards} cards")
+    if reference:
+        appointments = cards = reference_stored(reference_db)
+    else:
+        appointments, cards = stored(url, args.call)
+    planned = made if args.call == "queue" or reference else 2 * made
+    if (appointments, cards) != (made, planned):
+        raise RuntimeError(
+            f"{made} calls accepted; {appointments} appointments, {cards} messages planned"
+        )
     seconds = last.at - first.at
     server_cpu, postgres_cpu = last.server - first.server, last.postgres - first.postgres
     ours = server_cpu + postgres_cpu + last.client - first.client
@@ -249,8 +285,9 @@ def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResu
         background_before=quiet,
         background_during=max(0.0, busy - ours) / seconds,
     )
+    what = "reference, SQLite" if reference else args.database
     say(
-        f"run {run}/{args.runs} ({args.database}): {result.rate:,.0f} calls/s over "
+        f"run {run}/{args.runs} ({what}): {result.rate:,.0f} calls/s over "
         f"{seconds:.1f} s ({answered}); latency p50 {result.p50_ms:.1f} ms, p99 "
         f"{result.p99_ms:.1f} ms; CPU per call: server {result.server_cpu_us:.0f} µs, "
         f"PostgreSQL {result.postgres_cpu_us:.0f} µs; server peak RSS "
@@ -261,12 +298,25 @@ def one_run(args: argparse.Namespace, databases: Databases, run: int) -> RunResu
     return result
 
 
-def summarise(args: argparse.Namespace, results: list[RunResult]) -> dict[str, Any]:
+def summarise(
+    args: argparse.Namespace, results: list[RunResult], references: list[RunResult]
+) -> dict[str, Any]:
     def median(values: list[float], digits: int = 0) -> float:
         return round(statistics.median(values), digits)
 
+    reference: dict[str, Any] = {}
+    if references:
+        rate = statistics.median([r.rate for r in references])
+        reference = {
+            "reference_rate": round(rate),
+            "reference_rates": [round(r.rate) for r in references],
+            "reference_server_cpu_us": round(median([r.server_cpu_us for r in references])),
+            "reference_p99_ms": median([r.p99_ms for r in references], 1),
+            "share_of_reference": round(statistics.median([r.rate for r in results]) / rate, 3),
+        }
     return {
         "database": args.database,
+        "call": args.call,
         "calls": args.calls,
         "concurrency": args.concurrency,
         "users": args.users,
@@ -280,6 +330,7 @@ def summarise(args: argparse.Namespace, results: list[RunResult]) -> dict[str, A
         "postgres_cpu_us": round(median([r.postgres_cpu_us for r in results])),
         "server_peak_rss_mb": round(max(r.server_peak_rss_mb for r in results)),
         "background_cores": round(max(r.background_during for r in results), 2),
+        **reference,
     }
 
 
@@ -290,6 +341,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--call", choices=("queue", "schedule"), default="queue")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also measure benchmarks/reference_api.py, alternating runs with the service",
+    )
     parser.add_argument(
         "--api-threads", type=int, help="the server's MOPH_CONNECT_API_THREADS (default: its own)"
     )
@@ -313,10 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="moph-bench-api-"))
     try:
         with Databases(args.database, None, workdir) as databases:
-            results = [one_run(args, databases, run) for run in range(1, args.runs + 1)]
+            results, references = [], []
+            for run in range(1, args.runs + 1):
+                results.append(one_run(args, databases, run))
+                if args.reference:
+                    references.append(one_run(args, databases, run, reference=True))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(orjson.dumps(summarise(args, results)).decode(), flush=True)
+    print(orjson.dumps(summarise(args, results, references)).decode(), flush=True)
     return 0
 
 

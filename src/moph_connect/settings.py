@@ -90,13 +90,21 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A LINE delivery carries up to a few dozen events with long Thai messages.
     max_webhook_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # A batch of 1,000 schedule calls with long Thai names and links is ~1 MiB.
+    max_batch_body_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024)
     # A client whose body stalls this long between two reads gets 408.
     request_body_timeout_seconds: float = Field(default=30.0, gt=0)
     # Open connections one `serve` process takes; more are answered 503 (slow clients
     # holding connections cannot take them all).
     max_connections: int = Field(default=2000, ge=10)
-    # The request line and headers together (a bearer key needs ~60 bytes).
+    # The request line and headers together (a bearer key needs ~60 bytes), and the number
+    # of header fields: more of either is answered 431 (api/header_limit.py).
     max_request_header_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
+    max_request_headers: int = Field(default=100, ge=10, le=10_000)
+    # What the HTTP server (h11) buffers of an unfinished request head: beyond it, its own
+    # 400 and the connection closed, before the app sees anything. Above the 431 limit,
+    # so that a head between the two gets the 431.
+    max_request_head_bytes: int = Field(default=64 * 1024, ge=4 * 1024, le=16 * 1024 * 1024)
     log_level: str = "INFO"
 
     # Reverse proxies in front of `serve` (CIDRs, comma-separated): only when the direct

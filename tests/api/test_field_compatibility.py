@@ -303,6 +303,31 @@ def test_line_breaks_stay_control_characters_go_and_numbers_are_text(
     assert "\\u0000" not in card and "\\u0007" not in card
 
 
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("appointmentTime", 300), ("queueNumber", 100), ("detailsLink", 1000), ("header", 100)],
+)
+def test_text_limits_count_the_text_as_sent(
+    shared_stack: Stack, legacy_patient: tuple[NewHospital, str, str], field: str, limit: int
+) -> None:
+    """As the OpenAPI's maxLength says (and a fuzzer checks): one character over the limit
+    is 422 even when trimming or removing control characters would bring it under; at
+    the limit, what is removed is only a warning."""
+    _, _, regist = legacy_patient
+    path = "/api/alert" if field == "header" else "/api/queue"
+    start = "http://pth.ddns.net/" if field == "detailsLink" else ""
+
+    def sent(value: str, queue: str) -> Any:
+        changes = {field: value} if field == "queueNumber" else {field: value, "queueNumber": queue}
+        return shared_stack.api.post(path, json=body(regist, **changes))
+
+    for over in (" ", "\x07"):  # trimmed, removed
+        value = start + "x" * (limit - len(start)) + over
+        assert_problem(sent(value, f"limit {field} {over!r}"), 422, field)
+    at_limit = sent(start + "x" * (limit - len(start) - 1) + " ", f"at the limit {field}")
+    assert at_limit.status_code == 202, at_limit.text
+
+
 def test_messages_carry_the_registered_hospital_name(
     shared_stack: Stack, legacy_patient: tuple[NewHospital, str, str]
 ) -> None:

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from line_contract.credentials import EMULATOR_CREDENTIALS
-from moph_connect.chatbot.line_api import LineApi
+from moph_connect.line.api import LineApi
 from moph_connect.richmenu.image import find_thai_font
 from moph_connect.richmenu.setup import SetupResult, menu_images, setup_rich_menus
 from tests.chatbot.support import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -79,20 +80,27 @@ def test_claiming_due_rows_uses_the_claim_index_on_sqlite(sqlite_database: Datab
             assert any("USING INDEX ix_outbox_claim" in d for d in details), details
 
 
-def _wait_for_lock_waiter(database: Database, within: float = 10.0) -> None:
-    """Until some session waits on a row lock (PostgreSQL); a short pause on SQLite, where
-    the second writer waits in BEGIN IMMEDIATE instead."""
+def _held_behind_the_first(database: Database, entered: threading.Event) -> None:
+    """Proof that the second worker's pause is under way while the first's transaction is
+    open, so that the race the test guards against did happen.
+
+    PostgreSQL: the second session is inside its transaction and its upsert waits on the
+    first's row lock (seen in `pg_stat_activity`). SQLite has one writer and `Database`
+    queues this process's transactions, so there the two pauses cannot interleave at
+    all: the proof is that the second worker, at the door at the same moment, has not
+    been let in while the first transaction is open."""
     if database.dialect != "postgresql":
-        time.sleep(0.3)
+        assert not entered.wait(0.3), "the second worker was not held behind the first"
         return
     query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-    deadline = time.monotonic() + within
+    deadline = time.monotonic() + 10.0
     with database.engine.connect() as connection:
         while connection.execute(query).scalar_one() == 0:
             if time.monotonic() > deadline:  # no race happened: the test would prove nothing
                 raise AssertionError("the second session never waited on a lock")
             time.sleep(0.02)
             connection.rollback()
+    assert entered.is_set()
 
 
 def test_two_workers_can_pause_a_channel_at_once(database: Database) -> None:
@@ -106,20 +114,26 @@ def test_two_workers_can_pause_a_channel_at_once(database: Database) -> None:
     now = datetime.now(UTC)
     first_until = now + timedelta(seconds=60)
     second_until = now + timedelta(seconds=61)
+    # Both workers at the pause together: the first with its row written, not committed.
+    together = threading.Barrier(2, timeout=10)
+    entered = threading.Event()
 
     def second_worker() -> None:
+        together.wait()
         with database.transaction() as session:
+            entered.set()
             ChannelStateRepository(session).pause(CHANNEL, second_until, "HTTP 401: b", now)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
+        theirs = pool.submit(second_worker)
         with database.transaction() as session:
             ChannelStateRepository(session).pause(CHANNEL, first_until, "HTTP 401: a", now)
             session.flush()  # the first worker's commit is under way
-            theirs = pool.submit(second_worker)
-            _wait_for_lock_waiter(database)
-            # The race is on: the second worker is held behind this open transaction.
+            together.wait()
+            _held_behind_the_first(database, entered)
             assert not theirs.done()
-        theirs.result(timeout=30)  # PostgreSQL: IntegrityError (UniqueViolation)
+        theirs.result(timeout=30)  # PostgreSQL, before the fix: IntegrityError
+    assert entered.is_set()
     paused_until, reason = channel_states(database)[CHANNEL]
     assert (paused_until, reason) == (second_until, "HTTP 401: b")
 

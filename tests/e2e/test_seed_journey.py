@@ -8,6 +8,7 @@ called, surveyed (score, comment, recommendation) and answers only once."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -20,7 +21,11 @@ from moph_connect.clock import BANGKOK
 from moph_connect.db.models import ConsentRecord, OutboxMessage, Survey
 from moph_connect.messages import NOTICE_VERSION, check_limits, parse_postback
 from tests.chatbot.support import accept_privacy, new_user, postbacks, say, tap, texts
-from tests.support.stack import find_uri, running_stack
+from tests.support.stack import Stack, find_uri, running_stack
+
+# The dispatcher polls every 50 ms in the test stack: this is several of its looks at the
+# outbox after the clock moved.
+SETTLE_SECONDS = 0.3
 
 
 def bangkok(*args: int) -> datetime:
@@ -42,6 +47,46 @@ def quick_reply(message: dict[str, Any], label: str) -> str:
             data: str = item["action"]["data"]
             return data
     raise AssertionError(f"no quick reply {label!r}")
+
+
+def assert_nothing_early(stack: Stack, users: Sequence[str]) -> list[str]:
+    """Nothing has been sent before its time, once the dispatcher has had a few polls at
+    the clock's current time: no row due later than now has left `pending` (or been
+    cancelled), no row was recorded sent before it was due, and the emulator received
+    no push before the due time of the row with that retry key. Returns the kinds of
+    the rows due later (so that a step that checks nothing shows up)."""
+    time.sleep(SETTLE_SECONDS)
+    now = stack.clock.now()
+    with stack.database.transaction() as session:
+        rows = session.execute(
+            select(
+                OutboxMessage.kind,
+                OutboxMessage.due_at,
+                OutboxMessage.status,
+                OutboxMessage.sent_at,
+                OutboxMessage.retry_key,
+            )
+        ).all()
+    later = [row for row in rows if row.due_at > now]
+    claimed_early = [row.kind for row in later if row.status not in ("pending", "cancelled")]
+    assert claimed_early == [], f"taken before they were due at {now}: {claimed_early}"
+    sent_early = [row.kind for row in rows if row.sent_at is not None and row.sent_at < row.due_at]
+    assert sent_early == [], f"recorded as sent before they were due: {sent_early}"
+    due_by_key = {row.retry_key: (row.kind, row.due_at) for row in rows}
+    for user in users:
+        for entry in stack.inbox(user):
+            if entry["via"] != "push" or entry.get("retryKey") not in due_by_key:
+                continue
+            kind, due_at = due_by_key[entry["retryKey"]]
+            received = datetime.fromisoformat(entry["receivedAt"].replace("Z", "+00:00"))
+            assert received >= due_at, f"{kind} due {due_at} reached LINE at {received}"
+    return sorted(row.kind for row in later)
+
+
+def step_to(stack: Stack, users: Sequence[str], when: datetime) -> list[str]:
+    """Move the clock, then check that nothing went early (see `assert_nothing_early`)."""
+    stack.clock.set(when)
+    return assert_nothing_early(stack, users)
 
 
 def test_kru_pensri_books_is_reminded_called_and_surveyed(database_url: str) -> None:
@@ -79,9 +124,11 @@ def test_kru_pensri_books_is_reminded_called_and_surveyed(database_url: str) -> 
 
         # Midnight before the day before: the hospital schedules the reminders, and "my
         # appointments" says when the next one comes.
-        stack.clock.set(bangkok(2018, 4, 29, 0, 0))
+        assert step_to(stack, [user], bangkok(2018, 4, 29, 0, 0)) == []
         scheduled = stack.call("/api/queue/schedule", key, payload)
         assert scheduled.status_code == 202, scheduled.text
+        # Planned now: the two reminders, neither due yet.
+        assert assert_nothing_early(stack, [user]) == ["reminder_day_before", "reminder_same_day"]
         [mine] = tap(stack, user, "action=appointments")
         shown = texts(mine)
         assert "โรงพยาบาลปทุมธานี" in shown
@@ -90,41 +137,49 @@ def test_kru_pensri_books_is_reminded_called_and_surveyed(database_url: str) -> 
         assert "แจ้งเตือน 29 เม.ย. 2561 09:00 น." in shown
 
         # Nothing early: at 08:59 the dispatcher delivers a message that is due (another
-        # patient's queue card, booked now), so it has looked at the outbox since the
-        # clock moved; her reminder must still be waiting.
-        stack.clock.set(bangkok(2018, 4, 29, 8, 59))
+        # patient's queue card, booked now), so it has certainly looked at the outbox
+        # since the clock moved; her reminder must still be waiting.
+        assert step_to(stack, [user], bangkok(2018, 4, 29, 8, 59)) == [
+            "reminder_day_before",
+            "reminder_same_day",
+        ]
         sentinel = stack.follow(name="ผู้ป่วยอีกคน")
         sentinel_regist = stack.pick_hospital(sentinel, hospital.hospital_id)
         before = len(stack.inbox(sentinel))
         booked = stack.call("/api/queue", key, {**SEED_EXAMPLE, "userId": sentinel_regist})
         assert booked.status_code == 202, booked.text
         stack.wait_inbox(sentinel, before + 1)
-        time.sleep(0.3)  # a few more of its 50 ms polls
+        assert assert_nothing_early(stack, [user, sentinel]) == [
+            "reminder_day_before",
+            "reminder_same_day",
+        ]
         assert len(stack.inbox(user)) == 7
-        with stack.database.transaction() as session:
-            reminder = session.scalars(
-                select(OutboxMessage.status).where(OutboxMessage.kind == "reminder_day_before")
-            ).all()
-        assert reminder == ["pending"], reminder
         stack.clock.set(bangkok(2018, 4, 29, 9, 0))
         day_before = stack.wait_inbox(user, 8)[7]
         assert "พรุ่งนี้" in texts(day_before["message"])
+        assert assert_nothing_early(stack, [user]) == ["reminder_same_day"]
 
+        # 05:59 on the day: the same-day reminder still waits; at 06:00 it goes.
+        assert step_to(stack, [user], bangkok(2018, 4, 30, 5, 59)) == ["reminder_same_day"]
+        assert len(stack.inbox(user)) == 8
         stack.clock.set(bangkok(2018, 4, 30, 6, 0))
         same_day = stack.wait_inbox(user, 9)[8]
         assert "วันนี้" in texts(same_day["message"])
 
         # 09:52: her turn is near.
-        stack.clock.set(bangkok(2018, 4, 30, 9, 52))
+        assert step_to(stack, [user], bangkok(2018, 4, 30, 9, 52)) == []
         assert stack.call("/api/queue/notify", key, payload).status_code == 202
         near = stack.wait_inbox(user, 10)[9]
         assert "ใกล้ถึงคิว" in texts(near["message"])
+        # The alert went at once; the survey it planned waits for tomorrow noon.
+        assert assert_nothing_early(stack, [user]) == ["survey"]
 
-        # 12:00 the next day: the survey.
-        stack.clock.set(bangkok(2018, 5, 1, 11, 59))
-        assert len(stack.wait_inbox(user, 10)) == 10
+        # 12:00 the next day: the survey, not a minute before.
+        assert step_to(stack, [user], bangkok(2018, 5, 1, 11, 59)) == ["survey"]
+        assert len(stack.inbox(user)) == 10
         stack.clock.set(bangkok(2018, 5, 1, 12, 0))
         survey = stack.wait_inbox(user, 11)[10]["message"]
+        assert assert_nothing_early(stack, [user]) == []
 
         # She answers 5, adds a comment, would recommend us 9 of 10; a second tap on the
         # card keeps her first answer.

@@ -1,6 +1,4 @@
-"""What the schemathesis run found, one minimal test each, failing until it is fixed
-(strict xfail: a fix makes pytest report XPASS as a failure; then drop the marker here
-and the entry in tests/fuzz/pending.py, which keeps the fuzz run green meanwhile)."""
+"""What the schemathesis run found, one minimal test each: each failed before its fix."""
 
 from __future__ import annotations
 
@@ -15,21 +13,33 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
+from moph_connect.api.openapi import PROBLEM_REF
+from moph_connect.api.problems import PROBLEM_JSON
+from moph_connect.appointments.documentation import IDEMPOTENCY_KEY_PATTERN
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.chatbot.repository import stored_event_id
 from moph_connect.db.engine import make_engine
 from moph_connect.db.models import WebhookEvent
+from moph_connect.metrics.observer import observer_engine
 from moph_connect.settings import Settings
 from tests.conftest import fresh_database_url
 from tests.fuzz.conftest import START, app_openapi
-from tests.fuzz.pending import KEYLESS_CALLS, PENDING, TEXT_FIELDS
 from tests.support.stack import Stack, running_stack, wait_for
 
-
-def _pending(name: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=PENDING[name])
+# Operations hospitals in legacy mode call without a key (by operationId's ending).
+KEYLESS_CALLS = ("_queue", "_schedule", "_notify", "_alert", "_cancel")
+# Text fields, which take numbers too (read as their text).
+TEXT_FIELDS = (
+    "origin",
+    "queueNumber",
+    "patientName",
+    "appointmentTime",
+    "header",
+    "detailsLinkLabel",
+    "currentQueueLinkLabel",
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +58,6 @@ def _operations(openapi: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # -- the documentation (src/moph_connect/appointments/endpoints.py, schemas.py, ...) --------
 
 
-@_pending("test_idempotency_key_is_documented")
 def test_idempotency_key_is_documented(openapi: dict[str, Any]) -> None:
     """`Idempotency-Key: ""` (or 201 characters) is 422, but the header is documented as
     any string: schemathesis' schema-valid calls are refused."""
@@ -62,9 +71,10 @@ def test_idempotency_key_is_documented(openapi: dict[str, Any]) -> None:
                     for branch in [schema, *schema.get("anyOf", [])]
                 ]
                 assert (1, 200) in limits, operation_id
+                patterns = [b.get("pattern") for b in [schema, *schema.get("anyOf", [])]]
+                assert IDEMPOTENCY_KEY_PATTERN in patterns, operation_id
 
 
-@_pending("test_keyless_calls_are_documented")
 def test_keyless_calls_are_documented(openapi: dict[str, Any]) -> None:
     """Hospitals in legacy mode call without a key (202), but every operation says the
     bearer key is required: schemathesis' `ignored_auth` reports "API accepts requests
@@ -75,7 +85,6 @@ def test_keyless_calls_are_documented(openapi: dict[str, Any]) -> None:
             assert {} in operation["security"], operation_id
 
 
-@_pending("test_hospital_name_is_documented_as_any_value")
 def test_hospital_name_is_documented_as_any_value(openapi: dict[str, Any]) -> None:
     """`"hospitalName": true` (or a list) is accepted with a warning, by design; the schema
     says string or null, so schemathesis reports schema-violating calls accepted."""
@@ -84,7 +93,6 @@ def test_hospital_name_is_documented_as_any_value(openapi: dict[str, Any]) -> No
         assert "type" not in name and "anyOf" not in name, model
 
 
-@_pending("test_text_fields_are_documented_as_taking_numbers")
 def test_text_fields_are_documented_as_taking_numbers(openapi: dict[str, Any]) -> None:
     """`"origin": 0` is read as the text "0" (fields.read_text, by design: queue daemons
     send numbers); the schema says string only."""
@@ -97,7 +105,6 @@ def test_text_fields_are_documented_as_taking_numbers(openapi: dict[str, Any]) -
             assert ["string", "number"] in types, (model, name)
 
 
-@_pending("test_webhook_answers_are_documented")
 def test_webhook_answers_are_documented(openapi: dict[str, Any]) -> None:
     """POST /line/webhook answers 400 (not JSON, no events), 401 (no or a wrong signature)
     and 413, documented are only 200 and a 422 it never gives; its body is not
@@ -105,18 +112,26 @@ def test_webhook_answers_are_documented(openapi: dict[str, Any]) -> None:
     for operation_id in ("production_line_webhook", "test_line_webhook"):
         operation = _operations(openapi)[operation_id]
         assert {"400", "401", "413"} <= set(operation["responses"]), operation_id
+        assert "422" not in operation["responses"], operation_id
         assert "application/json" in operation["requestBody"]["content"], operation_id
+        [signature] = operation["parameters"]
+        assert (signature["name"], signature["in"]) == ("x-line-signature", "header")
 
 
-@_pending("test_error_bodies_are_documented")
 def test_error_bodies_are_documented(openapi: dict[str, Any]) -> None:
     """Every error is application/problem+json, documented with no content at all (and the
     webhooks' 422 as FastAPI's application/json HTTPValidationError), so no checker can
     validate an error body."""
+    schemas = openapi["components"]["schemas"]
+    problem = schemas["Problem"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    assert problem["properties"]["errors"]["items"]["required"] == ["field", "reason"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's 422, never what we answer
     for operation_id, operation in _operations(openapi).items():
         for status, response in operation["responses"].items():
             if status.startswith("4"):
-                assert "application/problem+json" in response.get("content", {}), (
+                content = response.get("content", {})
+                assert content == {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}, (
                     operation_id,
                     status,
                 )
@@ -162,7 +177,6 @@ def test_a_call_without_a_key_is_401_whatever_its_idempotency_key(stack: Stack) 
     assert answer.status_code == 401, answer.text
 
 
-@_pending("test_405_lists_every_method_of_the_path")
 def test_405_lists_every_method_of_the_path(stack: Stack) -> None:
     """OPTIONS (or PUT) /api/queue/{id} is 405 with `Allow: GET`, though DELETE is served
     there too: Starlette answers from the first route whose path matches, and GET and
@@ -177,7 +191,7 @@ def test_a_webhook_event_id_with_a_nul_is_not_a_500(
     request: pytest.FixtureRequest, stack: Stack
 ) -> None:
     """A signed webhook whose event has `"webhookEventId": "a\\u0000b"` is a 500 on
-    PostgreSQL (psycopg: text cannot contain NUL), in chatbot/webhook.store_events:
+    PostgreSQL (psycopg: text cannot contain NUL), in chatbot/repository.store:
     stored_event_id keeps any id of up to 64 characters as it is."""
     body = b'{"destination": "U0", "events": [{"type": "unfollow", "webhookEventId": "a\\u0000b"}]}'
     answer = _signed_webhook(stack, body)
@@ -227,14 +241,22 @@ def test_a_long_webhook_event_id_is_processed(request: pytest.FixtureRequest, st
     assert stored.error is None
 
 
-@_pending("test_result_rows_are_never_logged")
-def test_result_rows_are_never_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("which", ["service", "observer"])
+def test_result_rows_are_never_logged(
+    which: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Once SQLAlchemy's logger is at DEBUG (an operator debugging SQL, a logging config
     naming `sqlalchemy`, test_no_names_in_logs.py), every result row is logged ("Row %r"):
     patients' names, message texts, LINE user ids. `hide_parameters=True`
     (db/engine.make_engine) hides statement parameters only. Not reached by
     MOPH_CONNECT_LOG_LEVEL=DEBUG alone: SQLAlchemy puts its own logger at WARNING."""
-    engine = make_engine(f"sqlite:///{tmp_path}/rows.db")
+    url = f"sqlite:///{tmp_path}/rows.db"
+    engine = make_engine(url)
+    if which == "observer":  # the metrics' engine of its own (metrics/observer.py)
+        with engine.connect():
+            pass  # the file exists: the observer never creates it
+        engine.dispose()
+        engine = observer_engine(make_url(url))
     try:
         with (
             caplog.at_level(logging.DEBUG, logger="sqlalchemy"),

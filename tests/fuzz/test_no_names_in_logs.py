@@ -37,7 +37,6 @@ from moph_connect.db.models import OutboxMessage
 from moph_connect.settings import Settings
 from tests.conftest import _truncate_all
 from tests.fuzz.conftest import START
-from tests.fuzz.pending import tolerated_log
 from tests.support.postgres import PostgresServer
 from tests.support.stack import Stack, running_stack, wait_for
 
@@ -256,7 +255,7 @@ def test_no_log_of_a_postgresql_run_holds_a_patients_name(run: Run) -> None:
     assert len(run.capture.records) > 100  # DEBUG really was on
     leaked: dict[str, int] = {}
     for record, text in run.capture.texts():
-        if _leaks(text) and not tolerated_log(record):
+        if _leaks(text):
             # One line per logger and message template, with a count.
             where = f"{record.name} {record.levelname} {str(record.msg)[:120]!r}"
             leaked[where] = leaked.get(where, 0) + 1

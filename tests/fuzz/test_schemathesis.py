@@ -8,8 +8,7 @@ at the world only where its values are valid: what a negative case breaks stays 
 
 The document is built from the app at import (schemathesis parametrizes at collection,
 before any stack runs; its lazy `from_fixture` loader does not run on pytest 9.2) and
-checked against the running stack's /openapi.json. It is fuzzed as it will read once the
-documentation fixes in pending.py are in.
+checked against the running stack's /openapi.json.
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from moph_connect.db.models import OutboxMessage, WebhookEvent
 from moph_connect.settings import Settings
 from tests.fuzz.conftest import Environment, World, app_openapi
-from tests.fuzz.pending import documented, tolerated
 from tests.support.stack import Stack, wait_for
 
 SEED = 20180430
@@ -93,7 +91,7 @@ CONFIG = schemathesis.Config.from_dict(
         },
     }
 )
-schema = schemathesis.openapi.from_dict(documented(app_openapi()), config=CONFIG)
+schema = schemathesis.openapi.from_dict(app_openapi(), config=CONFIG)
 
 # (base URL, operation, positive or negative case, status) of every answer, for the
 # summary test at the end.
@@ -301,11 +299,8 @@ def _business_rejection(case: Any, response: Any) -> bool:
 
 @schema.hook
 def filter_failure(_context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """False drops a failure: a schema-valid call refused by one of our business rules, or
-    a bug reported and awaiting its fix (pending.py)."""
-    if isinstance(failure, RejectedPositiveData) and _business_rejection(case, response):
-        return False
-    return not tolerated(failure, case, response)
+    """False drops a failure: a schema-valid call refused by one of our business rules."""
+    return not (isinstance(failure, RejectedPositiveData) and _business_rejection(case, response))
 
 
 def own_copy(case: Case) -> Case:
@@ -361,7 +356,7 @@ def test_the_api_keeps_to_its_openapi(case: Case, fuzz_world: World) -> None:
 def test_the_fuzzed_document_is_the_one_served(fuzz_stack: Stack) -> None:
     served = fuzz_stack.api.get("/openapi.json")
     assert served.status_code == 200
-    assert documented(served.json()) == schema.raw_schema
+    assert served.json() == schema.raw_schema
 
 
 @pytest.mark.slow

@@ -187,7 +187,7 @@ def test_every_imported_module_is_installed_by_the_declared_dependencies(
 def test_the_import_scan_sees_the_known_imports() -> None:
     # Guards the scanner itself: were it to find nothing, the test above would pass vacuously.
     modules = imported_modules(SOURCE)
-    for module in ("fastapi", "sqlalchemy", "httpx", "uvloop", "typer"):
+    for module in ("fastapi", "sqlalchemy", "pyreqwest", "uvloop", "typer"):
         assert module in modules, sorted(modules)
     assert "asyncio" not in modules
     assert "line_contract" in modules  # our other distribution's packages are seen too
@@ -207,6 +207,19 @@ def test_the_emulator_imports_nothing_of_the_service() -> None:
     # lint-imports checks the same through the import graph; this reads the files shipped.
     for source in DISTRIBUTIONS[EMULATOR_DISTRIBUTION][1]:
         assert PACKAGE not in imported_modules(source), source
+
+
+def test_the_service_speaks_http_with_one_client_library() -> None:
+    # pyreqwest for everything the service (and `moph-connect demo`) sends; httpx and
+    # requests are the tests' and the guide's; line-bot-sdk only checks our messages in
+    # tests. aiohttp remains for the LINE emulator's webhook deliveries alone, declared by
+    # the emulator's distribution, not the service's.
+    modules = imported_modules(SOURCE)
+    assert "pyreqwest" in modules
+    for other in ("httpx", "requests", "urllib3", "linebot", "aiohttp"):
+        assert other not in modules, f"{other} imported at {modules[other]}"
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("aiohttp")]
 
 
 def test_the_simple_parser_reads_our_requirements_as_packaging_does() -> None:

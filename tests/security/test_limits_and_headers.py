@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -126,6 +128,54 @@ def test_appointment_ids_that_are_not_ours_are_a_plain_404(stack: Stack) -> None
         assert response.headers["allow"] == "POST"
 
 
+# -- request headers: 431 over the limit ----------------------------------------------------
+
+# httpx's own headers (host, accept, accept-encoding, connection, user-agent,
+# content-length, content-type): 7, and a few dozen bytes each.
+OWN_HEADERS = 7
+
+
+def _padded(size: int) -> dict[str, str]:
+    return {"X-Padding": "a" * size}
+
+
+def _numbered(count: int) -> list[tuple[str, str]]:
+    return [(f"X-Header-{i}", "1") for i in range(count - OWN_HEADERS)]
+
+
+def test_headers_over_the_limit_are_431(stack: Stack) -> None:
+    """16 KiB and 100 header fields by default; the stack's server (httptools) has no
+    limit of its own, so what the app sees is what was sent."""
+    call = body("0" * 24)
+    under = stack.api.post("/api/queue", json=call, headers=_padded(15_000))
+    assert under.status_code == 404  # read: a keyless call for an ID nobody issued
+    over = stack.api.post("/api/queue", json=call, headers=_padded(17_000))
+    assert_problem(over, 431)
+    assert "16384 bytes" in over.json()["detail"]
+    assert over.headers["x-content-type-options"] == "nosniff"  # like every answer
+    assert over.headers["connection"] == "close"
+    assert stack.api.post("/api/queue", json=call, headers=_numbered(100)).status_code == 404
+    many = stack.api.post("/api/queue", json=call, headers=_numbered(101))
+    assert_problem(many, 431)
+    assert "100 header fields" in many.json()["detail"]
+    webhook = stack.api.post("/line/webhook", content=b"{}", headers=_padded(17_000))
+    assert_problem(webhook, 431)  # before the signature is looked at
+
+
+def test_the_header_limits_are_configurable(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    url = fresh_database_url(request, "sqlite", tmp_path)
+    limits = {"max_request_header_bytes": 4096, "max_request_headers": 20}
+    with running_stack(url, START, settings_overrides=limits) as small:
+
+        def call(headers: dict[str, str] | list[tuple[str, str]]) -> httpx.Response:
+            return small.api.post("/api/queue", json=body("0" * 24), headers=headers)
+
+        assert call(_padded(3_500)).status_code == 404
+        assert_problem(call(_padded(4_500)), 431)
+        assert call(_numbered(20)).status_code == 404
+        assert_problem(call(_numbered(21)), 431)
+
+
 # -- a real `serve`: its HTTP layer limits headers ------------------------------------------
 
 
@@ -177,6 +227,35 @@ def test_an_oversized_header_is_refused_at_once_and_health_stays_up(served: str)
         elapsed = time.monotonic() - started
     assert refused.startswith(b"HTTP/1.1 400") or refused == b"", refused
     assert elapsed < 5, elapsed  # it stopped reading long before 64 MiB
+    assert httpx.get(served + "/healthz", timeout=2).status_code == 200
+
+
+def _raw_answer(served: str, *parts: bytes) -> bytes:
+    port = int(served.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for part in parts:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(part)
+            time.sleep(0.2)  # one read each
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_serve_answers_431_under_its_servers_limit_and_400_above(served: str) -> None:
+    """`serve`'s h11 buffers an unfinished request head of up to
+    MOPH_CONNECT_MAX_REQUEST_HEAD_BYTES (64 KiB): over the app's 16 KiB it is the app's
+    431 problem; a head still unfinished past h11's limit gets h11's own 400 (a head
+    that arrives whole in one read is parsed, and then the app's 431 answers it)."""
+    request = b"GET /api/queue/a" + b"0" * 24 + b" HTTP/1.1\r\nHost: x\r\n"
+    answer = _raw_answer(served, request + b"X-Padding: " + b"a" * 20_000, b"\r\n\r\n")
+    head, _, problem = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(problem)["status"] == 431
+    answer = _raw_answer(served, request + b"X-Padding: " + b"a" * 70_000, b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert httpx.get(served + "/healthz", timeout=2).status_code == 200
 
 

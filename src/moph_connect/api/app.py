@@ -5,24 +5,30 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
 from moph_connect import __version__
-from moph_connect.api import problems
+from moph_connect.api import openapi, problems
 from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
+from moph_connect.api.header_limit import HeaderLimit
+from moph_connect.appointments import batch
+from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
-from moph_connect.chatbot.webhook import WebhookProcessor
+from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.followers import PROFILE_TIMEOUT_SECONDS, LineFollowerLookup
+from moph_connect.chatbot.processor import WebhookProcessor
 from moph_connect.environments import ENVIRONMENTS
 from moph_connect.hospitals.cors_origins import CorsOrigins
+from moph_connect.line.api import LineApi
 from moph_connect.metrics import endpoints as metrics_endpoints
 from moph_connect.outbox.worker import DispatcherThread
+from moph_connect.ratelimits.line import RateLimitedApi
 from moph_connect.runtime import Runtime
 from moph_connect.settings import EMBEDDED_EMULATOR_PATH
 
@@ -51,20 +57,23 @@ the reason. Times are Asia/Bangkok.
 """
 
 
-def _document_request_bodies(app: FastAPI) -> None:
-    """The hospital calls' body schemas in OpenAPI's components (their endpoints read the
-    body themselves, so FastAPI does not add them)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(appointment_endpoints.openapi_components())
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+def webhook_processor(runtime: Runtime) -> WebhookProcessor:
+    """The chatbot's processor, with what it needs of LINE injected: the LINE adapter
+    under the channel's shared rate limit (the chatbot itself imports no HTTP client)."""
+    settings = runtime.settings
+    timeout = min(PROFILE_TIMEOUT_SECONDS, settings.line_request_timeout_seconds)
+    api = RateLimitedApi(
+        LineApi.from_settings(settings, timeout_seconds=timeout),
+        runtime.database,
+        settings.line_rate_per_second,
+    )
+    return WebhookProcessor(
+        runtime.database,
+        runtime.clock,
+        runtime.wake_dispatcher,
+        config=ChatbotConfig.from_settings(settings),
+        followers=LineFollowerLookup(api),
+    )
 
 
 def create_app(
@@ -84,7 +93,7 @@ def create_app(
     )
     if dispatcher is not None:
         runtime.wake_dispatcher = dispatcher.wake
-    processor = WebhookProcessor.for_runtime(runtime)
+    processor = webhook_processor(runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -118,21 +127,33 @@ def create_app(
     app.state.webhook_processor = processor
     app.state.dispatcher = dispatcher
     problems.install(app)
-    _document_request_bodies(app)
+    openapi.install(app, appointment_documentation.openapi_components)
     # The embedded emulator plays LINE, whose own limits it enforces.
     app.add_middleware(
         BodySizeLimit,
         max_bytes=runtime.settings.max_request_body_bytes,
         exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
         path_limits={
-            chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
-            for env in ENVIRONMENTS
+            **{
+                chatbot_endpoints.webhook_path(env): runtime.settings.max_webhook_body_bytes
+                for env in ENVIRONMENTS
+            },
+            **{
+                batch.batch_path(env): runtime.settings.max_batch_body_bytes for env in ENVIRONMENTS
+            },
         },
         timeout_seconds=runtime.settings.request_body_timeout_seconds,
     )
     app.add_middleware(
         HospitalApiCors,
         origins=CorsOrigins(runtime.database, runtime.settings.extra_cors_origins()),
+    )
+    # Inside EdgeHeaders, so that a 431 carries the security headers too.
+    app.add_middleware(
+        HeaderLimit,
+        max_bytes=runtime.settings.max_request_header_bytes,
+        max_count=runtime.settings.max_request_headers,
+        exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",),
     )
     app.add_middleware(EdgeHeaders, exempt_prefixes=(EMBEDDED_EMULATOR_PATH + "/",))
     for environment in ENVIRONMENTS:

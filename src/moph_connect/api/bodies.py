@@ -19,7 +19,7 @@ import orjson
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from moph_connect.errors import BadRequest, FieldError
+from moph_connect.errors import BadRequest, FieldError, ValidationFailed
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_FORM_FIELDS = 100  # the seed has 13; python-multipart's default allows 1,000
@@ -41,52 +41,86 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+@dataclass
+class BatchBody:
+    """A batch's items as sent (each should be a JSON object: checked item by item) and how
+    the whole was read (warnings that every item's answer repeats)."""
+
+    items: list[Any]
+    warnings: list[FieldError] = field(default_factory=list)
+
+
+async def read_batch_body(request: Request, max_items: int) -> BatchBody:
+    """A JSON array of calls, read as JSON whatever the Content-Type says, like one call.
+    Only the array's shape can refuse the whole batch; an item that is not an object is
+    that item's problem."""
+    media_type = _media_type(request.headers.get("content-type", ""))
+    text = _utf8(await request.body()).strip()
+    value = _parsed(text, "one JSON array of calls")
+    if not isinstance(value, list):
+        raise MalformedBody(
+            "The body must be one JSON array of calls (each one a JSON object).",
+            errors=[FieldError("body", "must be a JSON array")],
+        )
+    if not 1 <= len(value) <= max_items:
+        raise ValidationFailed.field("body", f"must hold 1 to {max_items:,} calls")
+    return BatchBody(value, _content_type_warnings(media_type))
+
+
 async def read_call_body(request: Request) -> CallBody:
     content_type = request.headers.get("content-type", "")
     media_type = _media_type(content_type)
     if media_type == "multipart/form-data":
         return await _multipart(request)
-    raw = await request.body()
+    stripped = _utf8(await request.body()).strip()
+    if media_type == "application/x-www-form-urlencoded" and not stripped.startswith("{"):
+        return _form(stripped)
+    return _json(stripped, media_type)
+
+
+def _utf8(raw: bytes) -> str:
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MalformedBody(
             f"The body is not UTF-8 text (byte {error.start} cannot be read): send UTF-8, "
             "the encoding JSON requires.",
             errors=[FieldError("body", "is not UTF-8")],
         ) from None
-    stripped = text.strip()
-    if media_type == "application/x-www-form-urlencoded" and not stripped.startswith("{"):
-        return _form(stripped)
-    return _json(stripped, media_type)
 
 
-def _json(text: str, media_type: str) -> CallBody:
+def _parsed(text: str, expected: str) -> Any:
     if not text:
         raise MalformedBody(
-            "The body is empty: send the call's fields as one JSON object.",
-            errors=[FieldError("body", "is empty")],
+            f"The body is empty: send {expected}.", errors=[FieldError("body", "is empty")]
         )
     try:
-        value = orjson.loads(text)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as error:
         raise MalformedBody(
             f"The body is not valid JSON ({error.msg} at character {error.pos}).",
             errors=[FieldError("body", "is not valid JSON")],
         ) from None
+
+
+def _content_type_warnings(media_type: str) -> list[FieldError]:
+    if not media_type:
+        return [FieldError("Content-Type", "is missing; the body was read as JSON")]
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return [FieldError("Content-Type", f"is {media_type}; the body was read as JSON")]
+    return []
+
+
+def _json(text: str, media_type: str) -> CallBody:
+    value = _parsed(text, "the call's fields as one JSON object")
     if not isinstance(value, dict):
         raise MalformedBody(
             "The body must be one JSON object with the call's fields.",
             errors=[FieldError("body", "must be a JSON object")],
         )
-    warnings = []
-    if media_type not in ("application/json", "") and not media_type.endswith("+json"):
-        warnings.append(FieldError("Content-Type", f"is {media_type}; the body was read as JSON"))
-    elif not media_type:
-        warnings.append(FieldError("Content-Type", "is missing; the body was read as JSON"))
-    return CallBody(value, warnings)
+    return CallBody(value, _content_type_warnings(media_type))
 
 
 def _form(text: str) -> CallBody:

@@ -18,14 +18,10 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(
-    status: int,
-    problem: str,
-    title: str,
-    detail: str,
-    errors: Sequence[FieldError] = (),
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
+def problem_document(
+    status: int, problem: str, title: str, detail: str, errors: Sequence[FieldError] = ()
+) -> dict[str, Any]:
+    """The problem+json body: of an answer, or of one item of a batch's answer."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + problem,
         "title": title,
@@ -34,6 +30,18 @@ def problem_response(
     }
     if errors:
         body["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
+    return body
+
+
+def problem_response(
+    status: int,
+    problem: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = problem_document(status, problem, title, detail, errors)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -68,20 +76,30 @@ def _reason(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is invalid"))
 
 
-async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
+def validation_problem(errors: Sequence[Any]) -> dict[str, Any]:
+    """pydantic's (or FastAPI's) validation errors as one problem document."""
+    errors = list(errors)
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem_response(
+        return problem_document(
             400, "invalid-json", "Malformed JSON", "The body is not valid JSON."
         )
     if any(e.get("type") == "model_attributes_type" or e.get("loc") == ("body",) for e in errors):
-        return problem_response(
+        return problem_document(
             400, "invalid-json", "Malformed body", "The body must be one JSON object."
         )
     fields = [FieldError(_field_name(e.get("loc", ())), _reason(e)) for e in errors]
     detail = "; ".join(f"{f.field}: {f.reason}" for f in fields)
-    return problem_response(422, "validation", "The request has invalid fields", detail, fields)
+    return problem_document(422, "validation", "The request has invalid fields", detail, fields)
+
+
+def domain_problem(exc: MophConnectError) -> dict[str, Any]:
+    return problem_document(exc.status, exc.problem, exc.title, exc.detail, exc.errors)
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    body = validation_problem(exc.errors())
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON)
 
 
 async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -89,7 +107,8 @@ async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem_response(exc.status, exc.problem, exc.title, exc.detail, exc.errors, headers)
+    body = domain_problem(exc)
+    return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,51 +9,26 @@ validate the fields, so that an unauthenticated caller learns nothing about them
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated, Any
-
-import anyio
-import orjson
 from anyio import to_thread
-from fastapi import APIRouter, Header
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
-from moph_connect.api.bodies import CallBody
-from moph_connect.appointments.repository import AppointmentRepository
-from moph_connect.appointments.schemas import (
-    AlertCall,
-    AppointmentOut,
-    FieldWarning,
-    QueueCall,
+from moph_connect.api.routing import allow_every_method
+from moph_connect.appointments import admission, batch, calls
+from moph_connect.appointments.documentation import (
+    BY_ID_ERRORS,
+    CALL_ERRORS,
+    SUMMARIES,
+    IdempotencyKeyHeader,
+    call_openapi,
 )
+from moph_connect.appointments.schemas import AlertCall, AppointmentOut, QueueCall
 from moph_connect.appointments.service import AppointmentService
-from moph_connect.db.models import IdempotencyRecord
 from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
 from moph_connect.environments import Environment
-from moph_connect.errors import (
-    Forbidden,
-    IdempotencyKeyReused,
-    NotFound,
-    Unauthorized,
-    ValidationFailed,
-)
-from moph_connect.hospitals.authentication import (
-    AuthenticatedHospital,
-    authenticate_call,
-    authenticate_key,
-)
-from moph_connect.hospitals.repository import HospitalRepository
-from moph_connect.networks import IPAddress
-from moph_connect.runtime import Runtime
-from moph_connect.scheduling import rules
+from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.scheduling.rules import CallKind
 
 
@@ -73,257 +48,11 @@ class AppointmentIdConvertor(Convertor[str]):
 
 register_url_convertor("appointment_id", AppointmentIdConvertor())
 
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Optional. Repeating a call with the same key returns the first answer; "
-        "the same key with a different body is refused (422).",
-    ),
-]
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body is not one JSON object or form, or not UTF-8"},
-    401: {"description": "Missing, unknown, revoked or other-environment API key"},
-    403: {"description": "A keyless call from outside the hospital's registered networks"},
-    404: {"description": "userId not issued to this hospital, or no such appointment"},
-    409: {"description": "The appointment was cancelled"},
-    410: {"description": "The patient had her data deleted"},
-    413: {"description": "Body too large"},
-    422: {"description": "Invalid field (problem+json names the field and the reason)"},
-    429: {
-        "description": "Over a rate limit (the hospital's calls, failed authentications from "
-        "this address, or messages to this patient today); see Retry-After"
-    },
-}
-
-_SUMMARIES: dict[CallKind, tuple[str, str]] = {
-    "queue": ("", "A booking was made: send the queue card now."),
-    "schedule": (
-        "/schedule",
-        "Plan the reminders: 09:00 the day before and 06:00 on the day (Asia/Bangkok).",
-    ),
-    "notify": (
-        "/notify",
-        "The patient's turn is near: alert now; satisfaction survey at 12:00 the next day.",
-    ),
-}
-
-_BODY_TYPES = (
-    "application/json",
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-)
-
-
-# Added to the OpenAPI components by `openapi_components` (no body parameter brings them:
-# the endpoints read the body themselves).
-REQUEST_MODELS: tuple[type[QueueCall], ...] = (QueueCall, AlertCall)
-
-
-def openapi_components() -> dict[str, Any]:
-    return {
-        model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for model in REQUEST_MODELS
-    }
-
-
-def _request_body(model: type[QueueCall]) -> dict[str, Any]:
-    """The body as OpenAPI shows it: read whatever the Content-Type says (see bodies.py)."""
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {
-        "requestBody": {
-            "required": True,
-            "description": "The seed's JSON object. It is read as JSON whatever the "
-            "Content-Type says (`application/json`, `text/plain`, none, or a form type "
-            "whose raw body is a JSON object); a form whose fields carry the same names is "
-            "read too. UTF-8, with or without a BOM. Unknown fields are ignored (and "
-            "listed in `warnings`).",
-            "content": {media_type: {"schema": schema} for media_type in _BODY_TYPES},
-        }
-    }
-
-
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
-
-
-def _check_idempotency_key(key: str | None) -> None:
-    # Printable ASCII only: what a UUID or a hash looks like, and nothing a database
-    # refuses (a NUL) or a log could be fooled by (line breaks).
-    if key is not None and _IDEMPOTENCY_KEY.fullmatch(key) is None:
-        raise ValidationFailed.field(
-            "Idempotency-Key", "must be 1 to 200 printable ASCII characters, no spaces"
-        )
-
-
-def _validated(model: type[QueueCall], body: CallBody) -> tuple[QueueCall, list[FieldWarning]]:
-    warnings = [FieldWarning(field=w.field, reason=w.reason) for w in body.warnings]
-    try:
-        call = model.model_validate(body.fields, context={"warnings": warnings})
-    except ValidationError as error:
-        # Rendered by the one problem+json handler, like FastAPI's own validation errors.
-        raise RequestValidationError(error.errors(include_url=False)) from None
-    return call, warnings
-
-
-def _name_warning(call: QueueCall, hospital: AuthenticatedHospital) -> list[FieldWarning]:
-    if call.hospitalName is None or call.hospitalName == hospital.name:
-        return []
-    return [
-        FieldWarning(
-            field="hospitalName",
-            reason=f"differs from the registered name; messages say {hospital.name!r}",
-        )
-    ]
-
-
-def _request_hash(call_kind: str, call: QueueCall) -> str:
-    canonical = orjson.dumps(
-        {"call": call_kind, "body": call.model_dump()}, option=orjson.OPT_SORT_KEYS
-    )
-    return hashlib.sha256(canonical).hexdigest()
-
-
-def _admit(
-    runtime: Runtime,
-    environment: Environment,
-    authenticate: Callable[[Session, datetime], AuthenticatedHospital],
-    client: IPAddress | None,
-) -> tuple[AuthenticatedHospital, float]:
-    """Who is calling, and how long to hold the call for its turn (rate limits): one
-    short transaction, committed before the call is served."""
-    limits = runtime.rate_limits
-    now = runtime.clock.now()
-    try:
-        with runtime.database.transaction() as session:
-            hospital = authenticate(session, now)
-            HospitalRepository(session).count_call(
-                hospital.hospital_id,
-                environment,
-                rules.bangkok_date(now),
-                keyless=hospital.keyless,
-                now=now,
-            )
-            wait = limits.admit_hospital(session, hospital.hospital_id, environment)
-    except (Unauthorized, Forbidden, NotFound):
-        with runtime.database.transaction() as session:
-            limits.failed_authentication(session, client)  # 429 once a source is over
-        raise
-    return hospital, wait
-
-
-async def _admitted(
-    runtime: Runtime,
-    environment: Environment,
-    authenticate: Callable[[Session, datetime], AuthenticatedHospital],
-    client: IPAddress | None,
-) -> AuthenticatedHospital:
-    hospital, wait = await to_thread.run_sync(_admit, runtime, environment, authenticate, client)
-    if wait > 0:
-        await anyio.sleep(wait)  # paced: no thread, connection or lock is held meanwhile
-    return hospital
-
-
-def _by_call(
-    environment: Environment, body: CallBody, authorization: str | None, client: IPAddress | None
-) -> Callable[[Session, datetime], AuthenticatedHospital]:
-    def authenticate(session: Session, now: datetime) -> AuthenticatedHospital:
-        return authenticate_call(
-            session,
-            environment,
-            authorization=authorization,
-            user_id=body.fields.get("userId"),
-            client=client,
-            now=now,
-        )
-
-    return authenticate
-
-
-def _by_key(
-    environment: Environment, authorization: str | None
-) -> Callable[[Session, datetime], AuthenticatedHospital]:
-    def authenticate(session: Session, now: datetime) -> AuthenticatedHospital:
-        return authenticate_key(session, authorization, environment, now)
-
-    return authenticate
-
-
-def _handle(
-    runtime: Runtime,
-    hospital: AuthenticatedHospital,
-    call_kind: CallKind,
-    body: CallBody,
-    idempotency_key: str | None,
-) -> JSONResponse:
-    model = AlertCall if call_kind == "alert" else QueueCall
-    # Two identical calls racing each other: the loser hits a unique constraint, and on
-    # its second try finds what the winner planned.
-    for attempt in range(3):
-        try:
-            with runtime.database.transaction() as session:
-                call, warnings = _validated(model, body)
-                result = _handle_once(
-                    session, runtime, hospital, call_kind, call, warnings, idempotency_key
-                )
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            continue
-        runtime.wake_dispatcher()
-        return result
-    raise AssertionError("unreachable")
-
-
-def _handle_once(
-    session: Session,
-    runtime: Runtime,
-    hospital: AuthenticatedHospital,
-    call_kind: CallKind,
-    call: QueueCall,
-    warnings: list[FieldWarning],
-    idempotency_key: str | None,
-) -> JSONResponse:
-    now = runtime.clock.now()
-    repository = AppointmentRepository(session)
-    request_hash = _request_hash(call_kind, call)
-    if idempotency_key is not None:
-        record = repository.idempotency_record(
-            hospital.hospital_id, hospital.environment, idempotency_key
-        )
-        if record is not None:
-            if record.request_hash != request_hash:
-                raise IdempotencyKeyReused(
-                    "This Idempotency-Key was used with a different call or body."
-                )
-            return JSONResponse(record.response, status_code=record.status_code)
-    answer = AppointmentService.for_settings(session, runtime.settings).handle_call(
-        hospital, call_kind, call, now
-    )
-    answer.warnings = [*warnings, *_name_warning(call, hospital)]
-    body = answer.model_dump(mode="json")
-    if idempotency_key is not None:
-        repository.add_idempotency_record(
-            IdempotencyRecord(
-                hospital_id=hospital.hospital_id,
-                environment=hospital.environment,
-                key=idempotency_key,
-                request_hash=request_hash,
-                status_code=202,
-                response=body,
-                # Erasure finds a patient's records by it (patients/erasure.py).
-                appointment_id=answer.appointmentId,
-                created_at=now,
-            )
-        )
-    return JSONResponse(body, status_code=202)
-
 
 def build_router(environment: Environment) -> APIRouter:
     prefix = "/api" if environment == "production" else "/test/api"
     tag = "Hospital API" if environment == "production" else "Hospital API (test environment)"
-    router = APIRouter(prefix=prefix, tags=[tag], responses=_ERRORS)
+    router = APIRouter(prefix=prefix, tags=[tag])
 
     def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
         # `call_kind` is bound by this closure, never by a parameter a caller could set.
@@ -334,11 +63,15 @@ def build_router(environment: Environment) -> APIRouter:
             client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
         ) -> JSONResponse:
-            authenticate = _by_call(environment, body, authorization, client)
-            hospital = await _admitted(runtime, environment, authenticate, client)
-            _check_idempotency_key(idempotency_key)
-            return await to_thread.run_sync(
-                _handle, runtime, hospital, call_kind, body, idempotency_key
+            def serve(session: Session, hospital: AuthenticatedHospital) -> JSONResponse:
+                return calls.handle_in(session, runtime, hospital, call_kind, body, idempotency_key)
+
+            def serve_alone(hospital: AuthenticatedHospital) -> JSONResponse:
+                return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
+
+            authenticate = admission.by_call(environment, body, authorization, client)
+            return await admission.admitted_and_served(
+                runtime, environment, authenticate, client, serve, serve_alone
             )
 
         router.add_api_route(
@@ -349,14 +82,16 @@ def build_router(environment: Environment) -> APIRouter:
             response_model=AppointmentOut,
             summary=summary,
             operation_id=f"{environment}_{call_kind}",
-            openapi_extra=_request_body(model),
+            responses=CALL_ERRORS,
+            openapi_extra=call_openapi(model),
         )
 
-    for call_kind, (suffix, summary) in _SUMMARIES.items():
+    for call_kind, (suffix, summary) in SUMMARIES.items():
         add_call(call_kind, "/queue" + suffix, summary, QueueCall)
     add_call(
         "alert", "/alert", "Send the patient an immediate alert, styled by the hospital.", AlertCall
     )
+    batch.add_route(router, environment)
 
     @router.post(
         "/queue/cancel",
@@ -365,7 +100,8 @@ def build_router(environment: Environment) -> APIRouter:
         summary="Cancel an appointment named by the call's body: pending messages are "
         "cancelled and the patient is told.",
         operation_id=f"{environment}_cancel",
-        openapi_extra=_request_body(QueueCall),
+        responses=CALL_ERRORS,
+        openapi_extra=call_openapi(QueueCall),
     )
     async def cancel(
         runtime: RuntimeDep,
@@ -373,15 +109,15 @@ def build_router(environment: Environment) -> APIRouter:
         authorization: AuthorizationDep,
         client: ClientAddressDep,
     ) -> AppointmentOut:
-        authenticate = _by_call(environment, body, authorization, client)
-        hospital = await _admitted(runtime, environment, authenticate, client)
+        authenticate = admission.by_call(environment, body, authorization, client)
+        hospital = await admission.admitted(runtime, environment, authenticate, client)
 
         def cancelled() -> AppointmentOut:
             with runtime.database.transaction() as session:
-                call, warnings = _validated(QueueCall, body)
+                call, warnings = calls.validated(QueueCall, body)
                 service = AppointmentService(session)
                 answer = service.cancel_by_call(hospital, call, runtime.clock.now())
-                answer.warnings = [*warnings, *_name_warning(call, hospital)]
+                answer.warnings = [*warnings, *calls.name_warning(call, hospital)]
             runtime.wake_dispatcher()
             return answer
 
@@ -393,6 +129,7 @@ def build_router(environment: Environment) -> APIRouter:
         summary="An appointment and the messages planned for it (owning hospital only; "
         "with a key).",
         operation_id=f"{environment}_get_appointment",
+        responses=BY_ID_ERRORS,
     )
     async def get_appointment(
         appointment_id: str,
@@ -400,8 +137,8 @@ def build_router(environment: Environment) -> APIRouter:
         authorization: AuthorizationDep,
         client: ClientAddressDep,
     ) -> AppointmentOut:
-        hospital = await _admitted(
-            runtime, environment, _by_key(environment, authorization), client
+        hospital = await admission.admitted(
+            runtime, environment, admission.by_key(environment, authorization), client
         )
 
         def described() -> AppointmentOut:
@@ -417,6 +154,7 @@ def build_router(environment: Environment) -> APIRouter:
         response_model=AppointmentOut,
         summary="Cancel an appointment by its id (same effect as /queue/cancel; with a key).",
         operation_id=f"{environment}_delete_appointment",
+        responses=BY_ID_ERRORS,
     )
     async def delete_appointment(
         appointment_id: str,
@@ -424,8 +162,8 @@ def build_router(environment: Environment) -> APIRouter:
         authorization: AuthorizationDep,
         client: ClientAddressDep,
     ) -> AppointmentOut:
-        hospital = await _admitted(
-            runtime, environment, _by_key(environment, authorization), client
+        hospital = await admission.admitted(
+            runtime, environment, admission.by_key(environment, authorization), client
         )
 
         def cancelled() -> AppointmentOut:
@@ -438,4 +176,5 @@ def build_router(environment: Environment) -> APIRouter:
 
         return await to_thread.run_sync(cancelled)
 
+    allow_every_method(router)  # GET and DELETE of /queue/{id}: a 405 names both
     return router

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Final, Literal
 
-from moph_connect.db.models import Appointment, OutboxMessage
+from moph_connect.db.models import Appointment
+from moph_connect.outbox.types import NewMessage
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import MessageKind
 
@@ -33,9 +33,8 @@ def outbox_row(
     payload: str,
     dedup_key: str,
     due_at: datetime,
-    now: datetime,
-) -> OutboxMessage:
-    return OutboxMessage(
+) -> NewMessage:
+    return NewMessage(
         environment=appointment.environment,
         appointment_id=appointment.id,
         appointment_date=appointment.appointment_date,
@@ -44,11 +43,5 @@ def outbox_row(
         priority=priority_of(kind),
         dedup_key=dedup_key,
         payload=payload,
-        status="pending",
         due_at=due_at,
-        available_at=due_at,
-        attempts=0,
-        # Created once, reused on every attempt: LINE answers 409 to a resend it took.
-        retry_key=str(uuid.uuid4()),
-        created_at=now,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Boolean, Table, and_, bindparam, case, insert, or_, select
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import (
@@ -33,18 +33,32 @@ _CALLED = (
     )
     .exists()
 )
-_MOVABLE = (
+# The exact appointment, or else the one a call with another date would move (the patient
+# has not been called for it yet), in one statement: one round trip fewer on every new
+# booking. The exact one sorts first.
+_EXACT = Appointment.appointment_date == bindparam("day")
+_EXACT_OR_MOVABLE = (
     select(Appointment)
     .where(
         Appointment.hospital_id == bindparam("hospital_id"),
         Appointment.regist_id == bindparam("regist_id"),
         Appointment.queue_number == bindparam("queue"),
-        Appointment.status == "active",
-        Appointment.appointment_date >= bindparam("today"),
-        ~_CALLED,
+        or_(
+            _EXACT,
+            and_(
+                bindparam("may_move", type_=Boolean),
+                Appointment.status == "active",
+                Appointment.appointment_date >= bindparam("today"),
+                ~_CALLED,
+            ),
+        ),
     )
-    .order_by(Appointment.appointment_date.desc())
+    .order_by(case((_EXACT, 0), else_=1), Appointment.appointment_date.desc())
+    .limit(1)
 )
+
+
+_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
 
 
 class AppointmentRepository:
@@ -57,20 +71,41 @@ class AppointmentRepository:
         values = {"hospital_id": hospital_id, "regist_id": regist_id, "queue": queue_number}
         return self.session.scalars(_FIND, {**values, "day": appointment_date}).first()
 
-    def movable(
-        self, hospital_id: str, regist_id: str, queue_number: str, today: date
-    ) -> Appointment | None:
-        """The patient's upcoming, active appointment with this queue number, if one: a
-        call naming it with another date moves it (the patient has not been called yet)."""
-        values = {"hospital_id": hospital_id, "regist_id": regist_id, "queue": queue_number}
-        return self.session.scalars(_MOVABLE, {**values, "today": today}).first()
+    def exact_or_movable(
+        self,
+        hospital_id: str,
+        regist_id: str,
+        appointment_date: date,
+        queue_number: str,
+        *,
+        today: date,
+        may_move: bool,
+    ) -> tuple[Appointment | None, bool]:
+        """`find`, or else (when `may_move`) the patient's upcoming, active appointment
+        with this queue number that she has not been called for, in one statement; and
+        whether the appointment found is the exact one (False: it is one to move)."""
+        values = {
+            "hospital_id": hospital_id,
+            "regist_id": regist_id,
+            "queue": queue_number,
+            "day": appointment_date,
+            "today": today,
+            "may_move": may_move,
+        }
+        found = self.session.scalars(_EXACT_OR_MOVABLE, values).first()
+        if found is None:
+            return None, False
+        return found, found.appointment_date == appointment_date
 
     def get(self, appointment_id: str) -> Appointment | None:
         return self.session.get(Appointment, appointment_id)
 
-    def add(self, appointment: Appointment) -> None:
-        self.session.add(appointment)
-        self.session.flush()
+    def insert(self, appointment: Appointment) -> None:
+        """A new appointment, inserted at once by one Core statement (the ORM's flush of
+        one object costs more than the INSERT). `appointment` stays outside the session:
+        it is the call's record of what it wrote, for rendering and the answer."""
+        values = {column.key: getattr(appointment, column.key) for column in _APPOINTMENTS.c}
+        self.session.execute(insert(_APPOINTMENTS), values)
 
     def add_survey(self, survey: Survey) -> None:
         self.session.add(survey)

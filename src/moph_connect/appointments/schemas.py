@@ -1,7 +1,8 @@
 """The hospital API's JSON: the seed's contract, field for field, plus our responses.
 
 Limits are what a LINE Flex bubble can show and LINE accepts (URIs up to 1,000
-characters); every field is a string, as the seed's hospitals send them.
+characters), counted on the text as sent. Every field is text, as the seed's hospitals
+send it (a number is read as its text).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -52,40 +54,50 @@ def _note(info: ValidationInfo, reasons: tuple[str, ...], field: str | None = No
         warnings.extend(FieldWarning(field=name, reason=reason) for reason in reasons)
 
 
-def _read(value: Any, info: ValidationInfo, *, multiline: bool) -> Any:
-    if value is None:
-        return None
-    try:
-        read = fields.read_text(value, multiline=multiline)
-    except fields.FieldUnreadable as error:
-        raise ValueError(str(error)) from None
-    _note(info, read.changes)
-    return read.value
+def _reader(*, multiline: bool, max_length: int) -> BeforeValidator:
+    def read(value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        try:
+            read = fields.read_text(value, multiline=multiline)
+        except fields.FieldUnreadable as error:
+            raise ValueError(str(error)) from None
+        # The limit counts the text as sent, as the schema's maxLength does: 301
+        # characters are refused even when trimming or removing controls leaves 300.
+        if len(value if isinstance(value, str) else read.value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        _note(info, read.changes)
+        return read.value
 
-
-def _read_text(value: Any, info: ValidationInfo) -> Any:
-    return _read(value, info, multiline=True)
-
-
-def _read_line(value: Any, info: ValidationInfo) -> Any:
-    return _read(value, info, multiline=False)
+    return BeforeValidator(read)
 
 
 def _text(max_length: int) -> StringConstraints:
     return StringConstraints(strict=True, min_length=1, max_length=max_length)
 
 
+def _string_or_number(max_length: int) -> WithJsonSchema:
+    # Documented as the values it accepts: numbers too, read as their text.
+    return WithJsonSchema({"type": ["string", "number"], "minLength": 1, "maxLength": max_length})
+
+
 # Text the patient reads: line breaks kept, other control characters removed.
-Text20 = Annotated[str, _text(20), BeforeValidator(_read_text)]
-Text100 = Annotated[str, _text(100), BeforeValidator(_read_text)]
-Text200 = Annotated[str, _text(200), BeforeValidator(_read_text)]
-Text300 = Annotated[str, _text(300), BeforeValidator(_read_text)]
+Text20 = Annotated[str, _text(20), _reader(multiline=True, max_length=20), _string_or_number(20)]
+Text100 = Annotated[
+    str, _text(100), _reader(multiline=True, max_length=100), _string_or_number(100)
+]
+Text200 = Annotated[
+    str, _text(200), _reader(multiline=True, max_length=200), _string_or_number(200)
+]
+Text300 = Annotated[
+    str, _text(300), _reader(multiline=True, max_length=300), _string_or_number(300)
+]
 
 
 HttpUrlText = Annotated[
     str,
     StringConstraints(strict=True, max_length=1000, pattern=r"^https?://[^\s]+$"),
-    BeforeValidator(_read_line),
+    _reader(multiline=False, max_length=1000),
 ]
 
 DATE_FORMS = (
@@ -108,7 +120,9 @@ class QueueCall(BaseModel):
     userId: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{24}$")] = Field(
         description="The patient's MOPH Connect ID, from `?regist=` on your booking page."
     )
-    hospitalName: str | None = Field(
+    # Any value is accepted (what is not text is ignored with a warning), and so
+    # documented: the empty schema.
+    hospitalName: Annotated[str | None, WithJsonSchema({})] = Field(
         default=None,
         description="Optional, not shown to the patient: every message carries the "
         "hospital's registered name (a warning says so when this differs).",
@@ -237,3 +251,28 @@ class AppointmentOut(BaseModel):
         "another form, control characters removed, unknown fields, the registered hospital "
         "name used): the call was accepted, but the developer should look.",
     )
+
+
+ProblemDocument = Annotated[
+    dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/Problem"})
+]
+
+
+class BatchItemOut(BaseModel):
+    index: int = Field(description="The item's place in the batch, from 0.")
+    status: int = Field(
+        description="202 when the item was accepted (as one call would be answered), else "
+        "the status of its problem."
+    )
+    appointment: AppointmentOut | None = Field(
+        default=None, description="The accepted item's answer, as one call gets it."
+    )
+    problem: ProblemDocument | None = Field(
+        default=None, description="Why the item was refused (problem+json, as one call)."
+    )
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    refused: int
+    results: list[BatchItemOut] = Field(description="One per item, in the batch's order.")

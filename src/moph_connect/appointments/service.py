@@ -32,6 +32,7 @@ from moph_connect.db.models import Appointment, OutboxMessage, Survey
 from moph_connect.errors import Conflict, Gone, NotFound, TooManyRequests, ValidationFailed
 from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.outbox.repository import OutboxRepository
+from moph_connect.outbox.types import NewMessage
 from moph_connect.patients.repository import PatientRepository, RegisteredPatient
 from moph_connect.scheduling import rules
 from moph_connect.scheduling.rules import CallKind, MessageKind, SkippedMessage
@@ -115,47 +116,52 @@ class AppointmentService:
             raise ValidationFailed.field(
                 "appointmentDate", f"is more than {MAX_DAYS_AHEAD.days} days ahead"
             )
-        found = self.appointments.find(
-            hospital.hospital_id, call.userId, call.appointment_date, call.queueNumber
+        found, exact = self.appointments.exact_or_movable(
+            hospital.hospital_id,
+            call.userId,
+            call.appointment_date,
+            call.queueNumber,
+            today=today,
+            may_move=call_kind in ("queue", "schedule"),
         )
-        if found is not None and found.status == "cancelled":
+        if exact and found is not None and found.status == "cancelled":
             raise Conflict(
                 f"Appointment {found.id} was cancelled; book again with a new queue number."
             )
-        moved_from: date | None = None
-        if found is None and call_kind in ("queue", "schedule"):
-            found = self.appointments.movable(
-                hospital.hospital_id, call.userId, call.queueNumber, today
-            )
-            if found is not None:
-                moved_from = found.appointment_date
+        moved_from = None if found is None or exact else found.appointment_date
+        # The appointment's messages, read once: what is already planned, which dedup keys
+        # exist (each key names its appointment), what to re-render. A new appointment has
+        # none, and the call reads nothing back that it wrote itself.
+        stored = [] if found is None else list(self.outbox.for_appointment(found.id))
         try:
             plan = rules.plan_messages(
-                call_kind, call.appointment_date, now, self._already(found, call.appointment_date)
+                call_kind, call.appointment_date, now, _already(stored, call.appointment_date)
             )
         except rules.AppointmentInPast as error:
             raise ValidationFailed.field("appointmentDate", str(error)) from None
 
-        appointment = self._upsert(
-            hospital, call, found, now, messages.lang_for(patient.line_user.language)
-        )
+        lang = messages.lang_for(patient.line_user.language)
+        appointment = self._upsert(hospital, call, found, stored, now, lang)
         if moved_from is not None:
             self._move(appointment, call.appointment_date, moved_from, patient, now)
-        self.outbox.cancel_pending(
-            appointment.id, rules.superseded_by(call_kind), rules.Reason.ALREADY_CALLED
-        )
+        if found is not None:
+            self.outbox.cancel_pending(
+                appointment.id, rules.superseded_by(call_kind), rules.Reason.ALREADY_CALLED
+            )
         skipped: list[SkippedMessage] = list(plan.skipped)
         self._within_daily_limit(hospital, call.userId, len(plan.planned), now)
+        present = {message.dedup_key for message in stored}
+        written: list[NewMessage] = []
         for planned in plan.planned:
             if not patient.line_user.following:
                 skipped.append(SkippedMessage(planned.kind, BLOCKED))
                 continue
             dedup_key = _dedup_key(appointment, planned.kind, call)
-            if self.outbox.dedup_keys_present([dedup_key]):
+            if dedup_key in present:
                 skipped.append(SkippedMessage(planned.kind, rules.Reason.ALREADY_PLANNED))
                 continue
             survey_token = (
-                self._survey_token(appointment, hospital, planned.due_at, now)
+                self._survey_token(appointment, hospital, planned.due_at, now, new=found is None)
                 if planned.kind == "survey"
                 else None
             )
@@ -164,9 +170,9 @@ class AppointmentService:
                 appointment,
                 survey_token=survey_token,
                 alert=_alert_style(call),
-                lang=messages.lang_for(patient.line_user.language),
+                lang=lang,
             )
-            self.outbox.add(
+            written.append(
                 outbox_row(
                     appointment,
                     patient.line_user.line_user_id,
@@ -174,11 +180,11 @@ class AppointmentService:
                     payload,
                     dedup_key,
                     planned.due_at,
-                    now,
                 )
             )
+        self.outbox.enqueue(written, now)
         self.session.flush()
-        return self.describe(appointment, skipped)
+        return self.describe(appointment, skipped, planned=written if found is None else None)
 
     def _within_daily_limit(
         self, hospital: AuthenticatedHospital, regist_id: str, planning: int, now: datetime
@@ -219,26 +225,12 @@ class AppointmentService:
             )
         return patient
 
-    def _already(self, appointment: Appointment | None, on: date) -> frozenset[MessageKind]:
-        """Kinds planned for this appointment on date `on` (cancelled ones do not count). A
-        moved appointment's queue card counts: the "moved" notice replaced it."""
-        if appointment is None:
-            return frozenset()
-        kinds: set[MessageKind] = set()
-        for message in self.outbox.for_appointment(appointment.id):
-            if message.kind not in rules.PRIORITY or message.kind == "alert":
-                continue
-            if message.status == "cancelled":
-                continue
-            if message.appointment_date == on or message.kind == "queue_card":
-                kinds.add(rules_kind(message.kind))
-        return frozenset(kinds)
-
     def _upsert(
         self,
         hospital: AuthenticatedHospital,
         call: QueueCall,
         appointment: Appointment | None,
+        stored: Sequence[OutboxMessage],
         now: datetime,
         lang: messages.Lang,
     ) -> Appointment:
@@ -257,20 +249,22 @@ class AppointmentService:
                 updated_at=now,
                 **details,
             )
-            self.appointments.add(appointment)
+            self.appointments.insert(appointment)
             return appointment
         changed = any(getattr(appointment, column) != value for column, value in details.items())
         if changed:
             for column, value in details.items():
                 setattr(appointment, column, value)
             appointment.updated_at = now
-            self._rerender_pending(appointment, lang)
+            self._rerender_pending(appointment, stored, lang)
         return appointment
 
-    def _rerender_pending(self, appointment: Appointment, lang: messages.Lang) -> None:
+    def _rerender_pending(
+        self, appointment: Appointment, stored: Sequence[OutboxMessage], lang: messages.Lang
+    ) -> None:
         """The hospital corrected the appointment: messages not yet sent say the new facts."""
         survey = self.appointments.survey_for(appointment.id)
-        for message in self.outbox.for_appointment(appointment.id):
+        for message in stored:
             if message.status == "pending" and message.kind in rendering.RERENDERED_KINDS:
                 message.payload = rendering.render(
                     rules_kind(message.kind),
@@ -285,8 +279,12 @@ class AppointmentService:
         hospital: AuthenticatedHospital,
         due_at: datetime,
         now: datetime,
+        *,
+        new: bool,
     ) -> str:
-        survey = self.appointments.survey_for(appointment.id)
+        """The appointment's survey token (created with its first survey message). `new`:
+        the appointment was created by this call, so it has no survey to look up."""
+        survey = None if new else self.appointments.survey_for(appointment.id)
         if survey is None:
             survey = Survey(
                 token=secrets.token_urlsafe(16),
@@ -362,8 +360,8 @@ class AppointmentService:
         payload = rendering.render_notice(
             kind, appointment, old_date=old_date, lang=messages.lang_for(patient.line_user.language)
         )
-        self.outbox.add(
-            outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now, now)
+        self.outbox.enqueue(
+            [outbox_row(appointment, patient.line_user.line_user_id, kind, payload, key, now)], now
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -379,17 +377,50 @@ class AppointmentService:
         return appointment
 
     def describe(
-        self, appointment: Appointment, skipped: Sequence[SkippedMessage]
+        self,
+        appointment: Appointment,
+        skipped: Sequence[SkippedMessage],
+        planned: Sequence[NewMessage] | None = None,
     ) -> AppointmentOut:
+        """`planned`: the appointment's every message when the caller has them all (it
+        created the appointment just now), so that they are not read back."""
+        if planned is None:
+            rows = [_message_out(m) for m in self.outbox.for_appointment(appointment.id)]
+        else:
+            rows = [_planned_out(m) for m in sorted(planned, key=_due_order)]
         return AppointmentOut(
             appointmentId=appointment.id,
             environment="test" if appointment.environment == "test" else "production",
             status="cancelled" if appointment.status == "cancelled" else "active",
             appointmentDate=appointment.appointment_date.isoformat(),
             queueNumber=appointment.queue_number,
-            messages=[_message_out(m) for m in self.outbox.for_appointment(appointment.id)],
+            messages=rows,
             skipped=[SkippedMessageOut(kind=s.kind, reason=s.reason) for s in skipped],
         )
+
+
+def _already(stored: Sequence[OutboxMessage], on: date) -> frozenset[MessageKind]:
+    """Kinds planned for the appointment on date `on` (cancelled ones do not count). A
+    moved appointment's queue card counts: the "moved" notice replaced it."""
+    kinds: set[MessageKind] = set()
+    for message in stored:
+        if message.kind not in rules.PRIORITY or message.kind == "alert":
+            continue
+        if message.status == "cancelled":
+            continue
+        if message.appointment_date == on or message.kind == "queue_card":
+            kinds.add(rules_kind(message.kind))
+    return frozenset(kinds)
+
+
+def _due_order(message: NewMessage) -> datetime:
+    return message.due_at
+
+
+def _planned_out(message: NewMessage) -> PlannedMessageOut:
+    return PlannedMessageOut(
+        kind=any_kind(message.kind), status="pending", dueAt=rules.bangkok_iso(message.due_at)
+    )
 
 
 def _message_out(message: OutboxMessage) -> PlannedMessageOut:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from moph_connect import messages
 from moph_connect.chatbot.commands import has_words
+from moph_connect.chatbot.consent_rules import on_pick
 from moph_connect.chatbot.turn import Message, Turn
 from moph_connect.db.models import Hospital
 from moph_connect.hospitals.service import booking_link
@@ -82,9 +83,10 @@ def _results(turn: Turn, found: Sequence[HospitalChoice]) -> Message:
 
 def pick(turn: Turn, hospital_id: str) -> list[Message]:
     hospital = turn.hospitals.get(hospital_id)
-    if hospital is None or not hospital.active:
+    decision = on_pick(hospital is not None and hospital.active, has_consented=turn.consented)
+    if decision == "find_another" or hospital is None:
         return start(turn)  # gone since the list was shown (or never was): find another
-    if not turn.consented:
+    if decision == "ask_consent":
         turn.ask("consent", hospital.id)
         notice = messages.privacy_notice(
             turn.lang,

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, BackgroundTasks, Request
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request
-
-from moph_connect.chatbot.repository import WebhookEventRepository
-from moph_connect.chatbot.webhook import (
-    WebhookProcessor,
-    parse_events,
-    verify_signature,
-)
+from moph_connect.chatbot.documentation import SIGNATURE_HEADER, WEBHOOK_ERRORS, WEBHOOK_OPENAPI
+from moph_connect.chatbot.intake import take_in
+from moph_connect.chatbot.processor import WebhookProcessor
 from moph_connect.deps import RuntimeDep
 from moph_connect.environments import Environment
 
@@ -27,20 +22,18 @@ def build_router(environment: Environment) -> APIRouter:
         webhook_path(environment),
         summary=f"LINE webhook of the {environment} channel (signed by LINE).",
         operation_id=f"{environment}_line_webhook",
+        responses=WEBHOOK_ERRORS,
+        openapi_extra=WEBHOOK_OPENAPI,
     )
     async def line_webhook(
         request: Request,
         runtime: RuntimeDep,
         background: BackgroundTasks,
-        x_line_signature: Annotated[str | None, Header()] = None,
     ) -> dict[str, str]:
         body = await request.body()
         secret = runtime.settings.channel_credentials(environment).secret
-        verify_signature(secret, body, x_line_signature)
-        events = parse_events(body)
-        now = runtime.clock.now()
-        with runtime.database.transaction() as session:
-            new = WebhookEventRepository(session).store(environment, events, now)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        new = take_in(runtime.database, environment, secret, body, signature, runtime.clock.now())
         if new:
             processor: WebhookProcessor = request.app.state.webhook_processor
             background.add_task(processor.process_pending)

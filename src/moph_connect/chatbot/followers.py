@@ -3,23 +3,31 @@ profile's language (all we keep of it), and, when that is English, her rich menu
 
 This runs on the event loop, outside any transaction, so that a slow LINE never holds
 a database transaction open. Failures are logged and ignored: she then gets Thai, and
-the default menu.
+the default menu. LINE is reached through the `FollowerApi` port, injected by the
+composition root (`api/app.py`: the LINE adapter under the channel's shared rate limit);
+the chatbot imports no HTTP client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from typing import Final, Protocol
 
-from moph_connect.chatbot.line_api import LineApi, LineApiError
 from moph_connect.chatbot.service import Profile
+from moph_connect.line.port import FollowerApi, LineApiError
 from moph_connect.messages import lang_for
 from moph_connect.richmenu.layout import menu_name
 
 log = logging.getLogger(__name__)
 
 MENU_CACHE_SECONDS: Final = 600.0
+# A follower's profile is worth waiting this long for, not more: the greeting waits on it.
+PROFILE_TIMEOUT_SECONDS: Final = 3.0
+# Follows looked up at once: each waits for a slot of the channel's rate anyway.
+LOOKUP_CONCURRENCY: Final = 16
 
 
 class FollowerLookup(Protocol):
@@ -29,7 +37,7 @@ class FollowerLookup(Protocol):
 
 
 class LineFollowerLookup:
-    def __init__(self, api: LineApi) -> None:
+    def __init__(self, api: FollowerApi) -> None:
         self.api = api
         self._menus: dict[str, tuple[float, str]] = {}
 
@@ -81,3 +89,22 @@ class LineFollowerLookup:
 
     async def close(self) -> None:
         await self.api.close()
+
+
+async def look_up_all(
+    followers: FollowerLookup, follows: Sequence[tuple[str, str, str]]
+) -> dict[str, Profile]:
+    """The profiles of new followers, `(key, channel, user id)` each, by key; a look-up
+    that fails is logged and left out (it must never stop event processing)."""
+    slots = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+    async def look_up(key: str, channel: str, user_id: str) -> tuple[str, Profile | None]:
+        async with slots:
+            try:
+                return key, await followers.on_follow(channel, user_id)
+            except Exception:
+                log.exception("looking up a follower failed")
+                return key, None
+
+    found = await asyncio.gather(*(look_up(*follow) for follow in follows))
+    return {key: profile for key, profile in found if profile is not None}

@@ -1,4 +1,5 @@
-"""Consent to the privacy notice, and "delete my data".
+"""Consent to the privacy notice, and "delete my data", applying the pure decisions of
+`consent_rules.py`.
 
 Consent is explicit (a tap on "accept" naming the notice version she saw) and recorded
 with its time. Deleting is two taps: the question carries a fresh nonce, and only a
@@ -12,6 +13,7 @@ import secrets
 
 from moph_connect import messages
 from moph_connect.chatbot import booking
+from moph_connect.chatbot.consent_rules import erase_confirmed, on_accept
 from moph_connect.chatbot.turn import Message, Turn
 from moph_connect.patients.erasure import ErasureRepository
 
@@ -41,19 +43,25 @@ def details(turn: Turn) -> list[Message]:
 
 def accept(turn: Turn, version: str) -> list[Message]:
     current = turn.config.notice_version
-    if version != current:
-        # A button from an older notice: she has not seen what she would accept.
+    pending = turn.question("consent")
+    hospital = turn.hospitals.get(pending.token) if pending is not None else None
+    decision = on_accept(
+        turn.user.consent_version,
+        version,
+        current,
+        picked_hospital_open=hospital is not None and hospital.active,
+    )
+    if decision.record:
+        turn.patients.record_consent(turn.user, current, turn.now)
+    if decision.forget:
+        turn.forget_question()
+    if decision.reply == "notice_again":
         return [
             messages.privacy_notice(
                 turn.lang, version=current, retention_days=turn.config.retention_days
             )
         ]
-    if turn.user.consent_version != current:  # an imported consent becomes one to ours
-        turn.patients.record_consent(turn.user, current, turn.now)
-    pending = turn.question("consent")
-    hospital = turn.hospitals.get(pending.token) if pending is not None else None
-    turn.forget_question()
-    if hospital is not None and hospital.active:
+    if decision.reply == "recorded_with_link" and hospital is not None:
         return [
             messages.consent_recorded(turn.lang, booking_follows=True),
             booking.link(turn, hospital),
@@ -70,7 +78,7 @@ def ask_erase(turn: Turn) -> list[Message]:
 def confirm_erase(turn: Turn, nonce: str) -> list[Message]:
     question = turn.question("erase_confirm")
     lang = turn.lang  # forgotten with her data
-    if question is None or not secrets.compare_digest(question.token, nonce):
+    if not erase_confirmed(question.token if question is not None else None, nonce):
         return [messages.erase_expired(lang)]
     counts = ErasureRepository(turn.session).erase(
         turn.user, turn.now, current_event_id=turn.event_id

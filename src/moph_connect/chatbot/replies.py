@@ -4,7 +4,6 @@ and pushed instead when the token has expired."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -12,8 +11,8 @@ from typing import Any, Final
 import orjson
 
 from moph_connect.chatbot.repository import stored_event_id
-from moph_connect.db.models import OutboxMessage
 from moph_connect.outbox.repository import OutboxRepository
+from moph_connect.outbox.types import NewMessage
 
 CHAT_PRIORITY: Final = 0
 MAX_MESSAGES_PER_REPLY: Final = 5  # LINE's limit
@@ -38,21 +37,14 @@ def add_reply(
         return
     if len(messages) > MAX_MESSAGES_PER_REPLY:
         raise ValueError(f"a reply carries at most {MAX_MESSAGES_PER_REPLY} messages")
-    outbox.add(
-        OutboxMessage(
-            environment=environment,
-            appointment_id=None,
-            line_user_id=line_user_id,
-            kind="chat",
-            priority=CHAT_PRIORITY,
-            dedup_key=reply_dedup_key(environment, event_id),
-            payload=orjson.dumps(list(messages)).decode("utf-8"),
-            reply_token=reply_token,
-            status="pending",
-            due_at=now,
-            available_at=now,
-            attempts=0,
-            retry_key=str(uuid.uuid4()),
-            created_at=now,
-        )
+    reply = NewMessage(
+        environment=environment,
+        line_user_id=line_user_id,
+        kind="chat",
+        priority=CHAT_PRIORITY,
+        dedup_key=reply_dedup_key(environment, event_id),
+        payload=orjson.dumps(list(messages)).decode("utf-8"),
+        due_at=now,
+        reply_token=reply_token,
     )
+    outbox.enqueue([reply], now)

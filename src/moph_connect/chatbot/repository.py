@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,16 +44,34 @@ class WebhookEventRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, environment: str, event_id: str) -> WebhookEvent | None:
-        return self.session.get(WebhookEvent, (environment, event_id))
+    def to_process(self, environment: str, event_id: str) -> WebhookEvent | None:
+        """The stored event, unless it is gone or already processed (by another pass)."""
+        stored = self.session.get(WebhookEvent, (environment, event_id))
+        return stored if stored is not None and stored.processed_at is None else None
 
     def unprocessed(self, limit: int) -> Sequence[WebhookEvent]:
+        """The oldest events not processed yet, in the order they were received."""
         return self.session.scalars(
             select(WebhookEvent)
             .where(WebhookEvent.processed_at.is_(None))
             .order_by(WebhookEvent.received_at)
             .limit(limit)
         ).all()
+
+    def mark_processed(self, stored: WebhookEvent, now: datetime) -> None:
+        stored.processed_at = now
+
+    def mark_failed(self, environment: str, event_id: str, now: datetime, error: str) -> None:
+        """Set an event aside as processed, with why it failed, so that one poisonous event
+        cannot block the rest."""
+        self.session.execute(
+            update(WebhookEvent)
+            .where(
+                WebhookEvent.environment == environment,
+                WebhookEvent.webhook_event_id == event_id,
+            )
+            .values(processed_at=now, error=error)
+        )
 
     def store(self, environment: str, events: Sequence[dict[str, Any]], now: datetime) -> list[str]:
         """Insert events not seen before; return the ids that are new."""

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
 from moph_connect import messages
 from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.consent_rules import greeting, notice_first
 from moph_connect.chatbot.conversation import notice_owed
 from moph_connect.chatbot.events import Incoming, parse_event
 from moph_connect.chatbot.finder import DirectoryFinder, HospitalFinder
@@ -35,7 +35,6 @@ from moph_connect.chatbot.replies import MAX_MESSAGES_PER_REPLY, add_reply
 from moph_connect.chatbot.router import route
 from moph_connect.chatbot.turn import Message, Turn
 from moph_connect.db.models import LineUser
-from moph_connect.messages.postback import build_consent
 from moph_connect.outbox.repository import OutboxRepository
 from moph_connect.patients.repository import PatientRepository
 
@@ -90,7 +89,9 @@ class ChatbotService:
                 self.patients.set_conversation(user, None)
             turn = self._turn(user, now, incoming)
             answer = route(turn, incoming)
-            if owed and not turn.consented:
+            if notice_first(
+                answer, self.config.notice_version, owed=owed, consented=turn.consented
+            ):
                 answer = _with_notice(answer, turn)
         else:
             return  # read receipts, unsends, video views, ...
@@ -131,7 +132,7 @@ class ChatbotService:
         name = self.config.bot_name(self.environment)
         if notice_owed(user.conversation):
             self.patients.set_conversation(user, None)  # shown now, whichever greeting
-        if turn.consented:
+        if greeting(has_consented=turn.consented) == "welcome":
             return [messages.welcome(name, turn.lang)]
         return [
             messages.privacy_notice(
@@ -163,10 +164,7 @@ class ChatbotService:
 
 
 def _with_notice(answer: list[Message], turn: Turn) -> list[Message]:
-    """The privacy notice first, unless the answer already asks for her consent (she
-    picked a hospital: the notice before the booking link)."""
-    if build_consent(turn.config.notice_version) in orjson.dumps(answer).decode():
-        return answer
+    """The privacy notice first (`consent_rules.notice_first` says when)."""
     notice = messages.privacy_notice(
         turn.lang, version=turn.config.notice_version, retention_days=turn.config.retention_days
     )

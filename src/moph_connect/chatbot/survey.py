@@ -1,26 +1,23 @@
-"""The satisfaction survey as a short conversation.
-
-She taps 1-5 on the survey card → thanks, and "anything to add?" (typed text is the
-comment, "skip" skips) → "would you recommend MOPH Connect?" 0-10 → thanks. Each answer
-is kept once: a second tap keeps the first answer and says so. A survey left unanswered
-for `ChatbotConfig.survey_expiry` after it was planned is closed. Comments are patient
-text: stored, never logged.
+"""The satisfaction survey as a short conversation, on the pure rules of
+`survey_rules.py`: this module finds her survey, stores what the rules decide and builds
+the reply. A survey left unanswered for `ChatbotConfig.survey_expiry` after it was
+planned is closed. Comments are patient text: stored, never logged.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
-
 from moph_connect import messages
+from moph_connect.chatbot.survey_rules import (
+    Decision,
+    SurveyState,
+    expires_at,
+    on_comment,
+    on_recommend,
+    on_score,
+    on_skip,
+)
 from moph_connect.chatbot.turn import Message, Turn
 from moph_connect.db.models import Survey
-from moph_connect.messages import COMMENT_MAX
-from moph_connect.messages._text import clip
-
-
-def _expires_at(turn: Turn, survey: Survey) -> datetime:
-    return survey.expires_at or survey.created_at + turn.config.survey_expiry
 
 
 def _hers(turn: Turn, token: str) -> Survey | None:
@@ -35,37 +32,56 @@ def _hers(turn: Turn, token: str) -> Survey | None:
     return survey
 
 
-def tidy_comment(text: str) -> str:
-    """A comment as stored: control characters dropped (line breaks kept), ends trimmed,
-    at most 500 characters."""
-    kept = "".join(ch for ch in text if ch == "\n" or not unicodedata.category(ch).startswith("C"))
-    return clip(kept.strip(), COMMENT_MAX) if kept.strip() else ""
+def _state(turn: Turn, survey: Survey | None) -> SurveyState | None:
+    if survey is None:
+        return None
+    closes = expires_at(survey.expires_at, survey.created_at, turn.config.survey_expiry)
+    return SurveyState(survey.score, survey.comment, survey.recommend, closes)
+
+
+def _apply(turn: Turn, token: str, survey: Survey | None, decision: Decision) -> list[Message]:
+    after = decision.survey
+    if survey is not None and after is not None:
+        if survey.score is None and after.score is not None:
+            survey.score = after.score
+            survey.answered_at = turn.now
+        survey.comment = after.comment
+        survey.recommend = after.recommend
+    if decision.ask is not None:
+        turn.ask(decision.ask, token)
+    elif decision.forget:
+        turn.forget_question()
+    return [_reply(turn, token, decision)]
+
+
+def _reply(turn: Turn, token: str, decision: Decision) -> Message:
+    lang = turn.lang
+    after = decision.survey
+    match decision.reply:
+        case "already_answered" if after is not None and after.score is not None:
+            return messages.survey_already_answered(after.score, lang)
+        case "expired":
+            return messages.survey_expired(lang)
+        case "thanks" if after is not None and after.score is not None:
+            return messages.survey_thanks(after.score, token, lang)
+        case "ask_recommend":
+            return messages.recommend_question(token, lang)
+        case "recommend_already_answered":
+            return messages.recommend_already_answered(lang)
+        case "finished":
+            return messages.survey_finished(lang)
+    return messages.survey_unknown(lang)
 
 
 def score(turn: Turn, token: str, value: int) -> list[Message]:
     survey = _hers(turn, token)
-    if survey is None:
-        return [messages.survey_unknown(turn.lang)]
-    if survey.score is not None:
-        return [messages.survey_already_answered(survey.score, turn.lang)]
-    if turn.now > _expires_at(turn, survey):
-        return [messages.survey_expired(turn.lang)]
-    survey.score = value
-    survey.answered_at = turn.now
-    turn.ask("survey_comment", survey.token)
-    return [messages.survey_thanks(value, survey.token, turn.lang)]
+    return _apply(turn, token, survey, on_score(_state(turn, survey), value, turn.now))
 
 
 def comment(turn: Turn, token: str, text: str) -> list[Message]:
     """Typed text while we wait for her comment."""
     survey = _hers(turn, token)
-    if survey is None or survey.score is None:
-        turn.forget_question()
-        return [messages.survey_unknown(turn.lang)]
-    tidy = tidy_comment(text)
-    if survey.comment is None and tidy:
-        survey.comment = tidy
-    return _ask_recommend(turn, survey)
+    return _apply(turn, token, survey, on_comment(_state(turn, survey), text))
 
 
 def comment_not_text(turn: Turn, token: str) -> list[Message]:
@@ -75,26 +91,13 @@ def comment_not_text(turn: Turn, token: str) -> list[Message]:
 
 def skip(turn: Turn, token: str) -> list[Message]:
     survey = _hers(turn, token)
-    if survey is None or survey.score is None:
-        return [messages.survey_unknown(turn.lang)]
-    if survey.recommend is not None:
-        return [messages.recommend_already_answered(turn.lang)]
-    return _ask_recommend(turn, survey)
-
-
-def _ask_recommend(turn: Turn, survey: Survey) -> list[Message]:
-    turn.ask("survey_recommend", survey.token)
-    return [messages.recommend_question(survey.token, turn.lang)]
+    return _apply(turn, token, survey, on_skip(_state(turn, survey)))
 
 
 def recommend(turn: Turn, token: str, value: int) -> list[Message]:
     survey = _hers(turn, token)
-    if survey is None or survey.score is None:
-        return [messages.survey_unknown(turn.lang)]
     question = turn.question("survey_recommend")
-    if question is not None and question.token == token:
-        turn.forget_question()
-    if survey.recommend is not None:
-        return [messages.recommend_already_answered(turn.lang)]
-    survey.recommend = value
-    return [messages.survey_finished(turn.lang)]
+    asked_now = question is not None and question.token == token
+    return _apply(
+        turn, token, survey, on_recommend(_state(turn, survey), value, asked_now=asked_now)
+    )

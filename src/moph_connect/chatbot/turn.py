@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from moph_connect.appointments.repository import AppointmentRepository
 from moph_connect.chatbot.config import ChatbotConfig
+from moph_connect.chatbot.consent_rules import consented
 from moph_connect.chatbot.conversation import Awaiting, Question, read_question
 from moph_connect.chatbot.finder import HospitalFinder
 from moph_connect.db.models import LineUser
 from moph_connect.hospitals.repository import HospitalRepository
 from moph_connect.messages import Lang, lang_for
-from moph_connect.messages.privacy import IMPORTED_CONSENT_VERSION
 from moph_connect.patients.repository import PatientRepository
 
 Message = dict[str, Any]
@@ -44,10 +44,7 @@ class Turn:
 
     @property
     def consented(self) -> bool:
-        # An older notice of ours is asked again; a consent given to the MOPH Connect that
-        # ran before (the ministry's too; imported with its time) stands.
-        version = self.user.consent_version
-        return version == self.config.notice_version or version == IMPORTED_CONSENT_VERSION
+        return consented(self.user.consent_version, self.config.notice_version)
 
     # -- the question she may be answering ---------------------------------------------------
 

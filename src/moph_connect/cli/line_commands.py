@@ -17,7 +17,7 @@ from moph_connect.settings import LINE_API_DEFAULT_BASE_URL, Settings, get_setti
 if TYPE_CHECKING:
     from moph_connect.richmenu.layout import NearbyVia
 
-# Drawing (Pillow) and the LINE client (aiohttp) are imported inside the command, so that
+# Drawing (Pillow) and the LINE client (pyreqwest) are imported inside the command, so that
 # other commands and `--help` start quickly.
 
 app = typer.Typer(help="The LINE channels: the rich menu.", no_args_is_help=True)
@@ -83,7 +83,7 @@ def setup_richmenu(
 ) -> None:
     """Create the MOPH Connect rich menus (Thai default, English for English-speaking
     followers) on a LINE channel, replacing older MOPH Connect menus."""
-    from moph_connect.chatbot.line_api import LineApi, LineApiError
+    from moph_connect.line.api import LineApi, LineApiError
     from moph_connect.messages import LANGS
     from moph_connect.richmenu.image import FontMissing, find_thai_font
     from moph_connect.richmenu.layout import rich_menu

@@ -115,9 +115,10 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         # MOPH_CONNECT_TRUSTED_PROXIES (uvicorn would believe it from any loopback peer).
         "proxy_headers": False,
         # h11, not httptools: it refuses a request whose head outgrows the limit
-        # (httptools would buffer a 64 MB header). Answered 400, connection closed.
+        # (httptools would buffer a 64 MB header). Answered 400, connection closed; a
+        # smaller head over MOPH_CONNECT_MAX_REQUEST_HEADER_BYTES gets the app's 431.
         "http": "h11",
-        "h11_max_incomplete_event_size": settings.max_request_header_bytes,
+        "h11_max_incomplete_event_size": settings.max_request_head_bytes,
         "limit_concurrency": settings.max_connections,
     }
 

@@ -3,16 +3,41 @@
 SQLite (the embedded default) runs in WAL mode so the API can write while the dispatcher
 reads, with a busy timeout instead of instant "database is locked" errors, and with
 secure delete, so that erased and purged patient data does not stay in the file's free
-space. PostgreSQL URLs are normalised to the psycopg 3 driver.
+space. PostgreSQL URLs are normalised to the psycopg 3 driver. Every engine, ours and the
+metrics observer's, hides its statements' parameters and never logs result rows.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+# The loggers SQLAlchemy's engines write to (an engine without a `logging_name`).
+ENGINE_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.engine.Engine")
+
+
+class ResultRowsHidden(logging.Filter):
+    """Drops SQLAlchemy's DEBUG record of each result row ("Row %r"): once its logger is at
+    DEBUG (an operator debugging SQL, a logging config naming `sqlalchemy`), every row read
+    would be logged, patients' names, message texts and LINE user ids with it.
+    `hide_parameters` hides statement parameters only. Statements and timings still go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+_RESULT_ROWS_HIDDEN = ResultRowsHidden()
+
+
+def hide_result_rows() -> None:
+    """Installs the filter on the engine loggers (a logger's filters see only the records
+    logged to it, not those propagated from below); installing it again changes nothing."""
+    for name in ENGINE_LOGGERS:
+        logging.getLogger(name).addFilter(_RESULT_ROWS_HIDDEN)
 
 
 def normalise_url(url: str) -> str:
@@ -49,6 +74,7 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engi
     """`pre_ping` (PostgreSQL) tests each connection taken from the pool with a round trip,
     so that a request after a database restart does not fail on a dead connection. A
     process that retries on its own (the dispatcher) can spare that round trip."""
+    hide_result_rows()
     url = normalise_url(url)
     if is_sqlite(url):
         _ensure_sqlite_directory(url)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from moph_connect.clock import BANGKOK, Clock
+from moph_connect.demo.http import Answer, post_json
 
 SLOTS = ("09:00-09:15", "09:15-09:30", "10:00-10:15", "13:00-13:15")
 
@@ -64,13 +64,12 @@ class HospitalSite:
         self.bookings = {}
         self._numbers = itertools.count(1221)
 
-    async def call(self, path: str, booking: Booking) -> httpx.Response:
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.post(
-                f"{self.api_base}{path}",
-                json=booking.payload(self.hospital_name, self.site_base),
-                headers={"Authorization": f"Bearer {self.api_key()}"},
-            )
+    async def call(self, path: str, booking: Booking) -> Answer:
+        return await post_json(
+            f"{self.api_base}{path}",
+            booking.payload(self.hospital_name, self.site_base),
+            {"Authorization": f"Bearer {self.api_key()}"},
+        )
 
     def book(self, regist: str, patient_name: str, day: date, slot: str) -> Booking:
         assert self.bookings is not None
@@ -126,7 +125,7 @@ def create_hospital_site(site: HospitalSite) -> Starlette:
         name = str(form.get("patient_name", "")).strip() or "ผู้ป่วย"
         booking = site.book(regist, name, day, slot)
         response = await site.call("/queue", booking)
-        if response.status_code != 202:
+        if response.status != 202:
             return _page("จองคิว", f"<h1>จองไม่สำเร็จ</h1><pre>{html.escape(response.text)}</pre>")
         return _page(
             "จองสำเร็จ",
@@ -143,7 +142,7 @@ def create_hospital_site(site: HospitalSite) -> Starlette:
         results: list[dict[str, Any]] = []
         for booking in list(site.bookings.values()):
             response = await site.call(f"/queue/{kind}", booking)
-            results.append({"queueNumber": booking.queue_number, "status": response.status_code})
+            results.append({"queueNumber": booking.queue_number, "status": response.status})
         return JSONResponse({"job": kind, "calls": results})
 
     async def details(request: Request) -> Response:

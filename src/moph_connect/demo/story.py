@@ -18,7 +18,6 @@ from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
 
 from line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
@@ -28,6 +27,7 @@ from moph_connect.db.engine import make_engine
 from moph_connect.db.migrate import upgrade
 from moph_connect.db.uow import Database
 from moph_connect.demo.hospital_site import HospitalSite, create_hospital_site
+from moph_connect.demo.http import DemoHttp
 from moph_connect.hospitals.service import register_hospital
 from moph_connect.messages import parse_postback
 from moph_connect.runtime import Runtime
@@ -54,7 +54,7 @@ def _actions(node: Any) -> Iterator[dict[str, Any]]:
 class Phone:
     """Kru Pensri's LINE, driven through the emulator's control API."""
 
-    http: httpx.Client
+    http: DemoHttp
     emulator: str
     user_id: str = ""
 
@@ -151,14 +151,13 @@ def run_demo(port: int, step_delay: float, console: Console) -> None:
         console.rule("[bold]MOPH Connect: Kru Pensri's story")
         console.print(f"Watch her LINE chat live: [link]{emulator}/[/link]")
         console.print(f"Sample hospital site: {base}{SITE_PATH}/queue/que_register.php")
-        _Story(
-            httpx.Client(timeout=30), base, emulator, clock, site, day, step_delay, console
-        ).play()
+        with DemoHttp() as http:
+            _Story(http, base, emulator, clock, site, day, step_delay, console).play()
 
 
 @dataclass
 class _Story:
-    http: httpx.Client
+    http: DemoHttp
     base: str
     emulator: str
     clock: SimulatedClock
@@ -216,7 +215,7 @@ class _Story:
         self.say(f"She books {self.day.isoformat()} 09:00-09:15 on the hospital's site.")
         self.http.post(
             f"{self.base}{SITE_PATH}/queue/book",
-            data={
+            form={
                 "regist": regist,
                 "date": self.day.isoformat(),
                 "slot": "09:00-09:15",

@@ -1,13 +1,17 @@
-"""The `MessageSender` port: what the dispatcher needs of LINE, and what it gets back.
+"""The ports to LINE: what the service needs of it, and what it gets back.
 
-Plain data and a protocol, no HTTP: the pure outcome rules (`outbox/outcomes.py`) and
-test fakes depend on this, the LINE adapter (`line/sender.py`) implements it.
+- `MessageSender`: what the dispatcher needs (push, reply); `line/sender.py` implements it.
+- `FollowerApi`: what the chatbot asks LINE about a new follower (her profile, linking
+  her rich menu); `line/api.py` implements it, `ratelimits/line.py` paces it.
+
+Plain data and protocols, no HTTP: the pure outcome rules (`outbox/outcomes.py`), the
+chatbot and test doubles depend on this, never on an adapter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 OutcomeStatus = Literal["sent", "duplicate", "retry", "rate_limited", "unauthorized", "rejected"]
 
@@ -34,5 +38,29 @@ class MessageSender(Protocol):
     ) -> SendOutcome: ...
 
     async def reply(self, channel: str, reply_token: str, messages_json: str) -> SendOutcome: ...
+
+    async def close(self) -> None: ...
+
+
+class LineApiError(Exception):
+    """LINE answered a call with an error (or could not be reached: `status` 0)."""
+
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"LINE API: HTTP {status}: {message}" if status else message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After
+
+
+class FollowerApi(Protocol):
+    """LINE's calls about one follower, other than sending her messages."""
+
+    async def profile(self, channel: str, user_id: str) -> dict[str, Any] | None:
+        """Her profile, or None if LINE has none for us (she is no longer a friend)."""
+        ...
+
+    async def rich_menus(self, channel: str) -> list[dict[str, Any]]: ...
+
+    async def link_rich_menu(self, channel: str, user_id: str, menu_id: str) -> None: ...
 
     async def close(self) -> None: ...

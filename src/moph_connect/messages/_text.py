@@ -9,6 +9,7 @@ modifiers, or a ZWJ sequence, and never leave a Thai leading vowel dangling at t
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 ELLIPSIS = "…"
 PLACEHOLDER = "-"
@@ -26,6 +27,9 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# Pure, and called with the same strings over and over (one call renders up to three
+# messages from the same fields; a hospital's origin, times and names repeat all night).
+@lru_cache(maxsize=8192)
 def clean(text: str, *, lines: bool = False) -> str:
     """One tidy line: control, bidi-override and other invisible characters removed,
     every run of whitespace collapsed to one space, ends trimmed. With `lines`, line breaks

@@ -7,6 +7,7 @@ decision instead of many. Nothing here knows about appointments or hospitals.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -33,6 +34,7 @@ def _encode(component: str) -> str:
     return quote(_STRAY_PERCENT.sub("%25", component), safe=_URI_SAFE)
 
 
+@lru_cache(maxsize=8192)  # pure; a hospital's links repeat in every message it plans
 def normalize_link(url: str) -> str | None:
     """`url` as LINE accepts it in a URI action, or None when it cannot be one.
 

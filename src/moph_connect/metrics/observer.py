@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
+from moph_connect.db.engine import hide_result_rows
+
 # Seconds a health check waits for the database before saying it is unavailable.
 HEALTH_TIMEOUT_SECONDS = 2.0
 # A scrape's queries on PostgreSQL are cut off after this (the outbox may be large).
@@ -23,6 +25,7 @@ STATEMENT_TIMEOUT_MS = 10_000
 
 
 def observer_engine(url: URL) -> Engine:
+    hide_result_rows()  # the service's rule for every engine, this one included
     if url.get_backend_name() == "sqlite":
         uri = Path(url.database or "").absolute().as_uri() + "?mode=rw"
 
@@ -33,7 +36,7 @@ def observer_engine(url: URL) -> Engine:
                 uri, uri=True, timeout=HEALTH_TIMEOUT_SECONDS, check_same_thread=False
             )
 
-        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+        return create_engine("sqlite://", creator=connect, poolclass=NullPool, hide_parameters=True)
     return create_engine(
         url,
         pool_size=2,

@@ -9,6 +9,7 @@ whose lease expired cannot overwrite what the worker that took the row over reco
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    insert,
     select,
     update,
 )
@@ -38,7 +40,7 @@ from moph_connect.db.models import (
     OutboxPayload,
     RateLimit,
 )
-from moph_connect.outbox.types import ClaimedMessage, Failure, Retry
+from moph_connect.outbox.types import ClaimedMessage, Failure, NewMessage, Retry
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
@@ -55,8 +57,41 @@ class OutboxRepository:
 
     # -- planning -----------------------------------------------------------------------
 
-    def add(self, message: OutboxMessage) -> None:
-        self.session.add(message)
+    def enqueue(self, messages: Sequence[NewMessage], now: datetime) -> None:
+        """Plan `messages`: the one way into the outbox. Two set-based statements (the
+        rows, then their payloads) whatever their number; each row gets its own retry key,
+        created once and sent on every attempt (LINE answers 409 to a resend it took). A
+        dedup key planned before raises IntegrityError (the caller's transaction retries)."""
+        if not messages:
+            return
+        rows = [
+            {
+                "environment": message.environment,
+                "appointment_id": message.appointment_id,
+                "appointment_date": message.appointment_date,
+                "line_user_id": message.line_user_id,
+                "kind": message.kind,
+                "priority": message.priority,
+                "dedup_key": message.dedup_key,
+                "reply_token": message.reply_token,
+                "status": "pending",
+                "due_at": message.due_at,
+                "available_at": message.due_at,
+                "attempts": 0,
+                "retry_key": str(uuid.uuid4()),
+                "created_at": now,
+            }
+            for message in messages
+        ]
+        returning = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+        ids = list(self.session.scalars(returning, rows))
+        self.session.execute(
+            insert(payloads_table),
+            [
+                {"message_id": message_id, "payload": message.payload}
+                for message_id, message in zip(ids, messages, strict=True)
+            ],
+        )
 
     def count_for_patient_since(self, hospital_id: str, regist_id: str, since: datetime) -> int:
         """Messages planned since `since` for one patient's appointments at one hospital."""

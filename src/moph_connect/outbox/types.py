@@ -35,3 +35,21 @@ class Retry:
 class Failure:
     id: int
     error: str
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to plan, as every producer hands it to `OutboxRepository.enqueue`
+    (hospital calls, notices, chat replies): what to send, to whom, when, and the dedup
+    key that makes planning it twice impossible."""
+
+    environment: str
+    line_user_id: str
+    kind: str
+    priority: int
+    dedup_key: str
+    payload: str  # the JSON array of LINE message objects
+    due_at: datetime
+    appointment_id: str | None = None
+    appointment_date: date | None = None
+    reply_token: str | None = None

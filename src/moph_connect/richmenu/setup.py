@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moph_connect.chatbot.line_api import LineApi, LineApiError
+from moph_connect.line.api import LineApi, LineApiError
 from moph_connect.messages import LANGS, Lang
 from moph_connect.richmenu.image import render_png
 from moph_connect.richmenu.layout import NearbyVia, is_ours, rich_menu

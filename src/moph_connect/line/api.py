@@ -1,44 +1,46 @@
-"""The LINE Messaging API calls other than sending messages: profiles and rich menus.
+"""`FollowerApi` over LINE's Messaging API: profiles and rich menus (pyreqwest).
 
-Sending stays in `moph_connect.line.sender` (the dispatcher's hot path). This client is
-for the occasional call: a new follower's profile (for her language), linking her rich
-menu, and the `line setup-richmenu` command. It speaks HTTP with aiohttp, to LINE or to
-the emulator at another base URL; rich-menu images go to LINE's data host
-(`api-data.line.me`).
+Sending stays in `line/sender.py` (the dispatcher's hot path). This client is for the
+occasional call: a new follower's profile (for her language), linking her rich menu, and
+the `line setup-richmenu` command. It speaks HTTP with pyreqwest, the sender's client, to
+LINE or to the emulator at another base URL; rich-menu images go to LINE's data host
+(`api-data.line.me`). The chatbot gets it injected as the port, paced by
+`ratelimits/line.RateLimitedApi`; it never imports this module.
 
-Use it as `async with LineApi(...) as api:` (one connection pool), or call it without
-starting it, when each call opens and closes its own session.
+One connection pool, made on first use; `close()` (or `async with LineApi(...) as api:`)
+ends it.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Final
 from urllib.parse import quote
 
-import aiohttp
 import orjson
+from pyreqwest.client import Client, ClientBuilder
+from pyreqwest.exceptions import PyreqwestError, RequestTimeoutError
 
 from moph_connect.environments import ENVIRONMENTS
+from moph_connect.line.port import LineApiError
 from moph_connect.settings import Settings
+
+__all__ = ["LineApi", "LineApiError"]
 
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
 
 
-class LineApiError(Exception):
-    """LINE answered with an error (or could not be reached: `status` 0)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"LINE API: HTTP {status}: {message}" if status else message)
-        self.status = status
-        self.message = message
-
-
 def _path_id(value: str) -> str:
     return quote(value, safe="")
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class LineApi:
@@ -53,9 +55,8 @@ class LineApi:
         self.api_base_url = api_base_url.rstrip("/")
         self.data_api_base_url = (data_api_base_url or api_base_url).rstrip("/")
         self._tokens = dict(access_tokens)
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeout = timedelta(seconds=timeout_seconds)
+        self._client: Client | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, timeout_seconds: float | None = None) -> LineApi:
@@ -69,21 +70,20 @@ class LineApi:
             timeout_seconds=timeout_seconds or settings.line_request_timeout_seconds,
         )
 
-    # -- session -----------------------------------------------------------------------------
+    # -- client ------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-            self._loop = asyncio.get_running_loop()
+    def _http(self) -> Client:
+        # Made on first use and kept (one connection pool: a follow costs two calls).
+        if self._client is None:
+            self._client = ClientBuilder().timeout(self._timeout).build()
+        return self._client
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._session = None
-        self._loop = None
+        if self._client is not None:
+            await self._client.close()
+        self._client = None
 
     async def __aenter__(self) -> LineApi:
-        await self.start()
         return self
 
     async def __aexit__(
@@ -93,15 +93,6 @@ class LineApi:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
-
-    @asynccontextmanager
-    async def _client(self) -> AsyncIterator[aiohttp.ClientSession]:
-        shared = self._session
-        if shared is not None and not shared.closed and self._loop is asyncio.get_running_loop():
-            yield shared
-            return
-        async with aiohttp.ClientSession(timeout=self._timeout) as session:
-            yield session
 
     async def _call(
         self,
@@ -125,19 +116,20 @@ class LineApi:
         elif content_type is not None:
             headers["Content-Type"] = content_type
         base = self.data_api_base_url if data_host else self.api_base_url
+        request = self._http().request(method, base + path).headers(headers)
+        if body is not None:
+            request = request.body_bytes(body)
         try:
-            async with (
-                self._client() as session,
-                session.request(method, base + path, data=body, headers=headers) as response,
-            ):
-                raw = await response.read()
-                status = response.status
-        except TimeoutError:
+            response = await request.build().send()
+            raw = bytes(await response.bytes())
+        except RequestTimeoutError:
             raise LineApiError(0, "timed out waiting for LINE") from None
-        except aiohttp.ClientError as error:
+        except PyreqwestError as error:
             raise LineApiError(0, f"could not reach LINE: {type(error).__name__}") from None
+        status = response.status
         if status >= 400:
-            raise LineApiError(status, _error_message(raw))
+            retry_after = _retry_after(response.get_header("Retry-After"))
+            raise LineApiError(status, _error_message(raw), retry_after=retry_after)
         if not raw:
             return {}
         try:
