@@ -56,7 +56,6 @@ import uvloop  # noqa: E402
 from benchmarks.dispatch import Databases, source_version  # noqa: E402
 from benchmarks.measuring import (  # noqa: E402
     machine_busy_seconds,
-    proc_cpu_seconds,
     proc_status_kb,
     process_tree_cpu_seconds,
     say,
@@ -107,7 +106,7 @@ class Snapshot:
     def take(cls, server: int, postmaster: int | None) -> Snapshot:
         return cls(
             at=time.perf_counter(),
-            server=proc_cpu_seconds(server),
+            server=process_tree_cpu_seconds(server),  # with --workers: every process
             postgres=0.0 if postmaster is None else process_tree_cpu_seconds(postmaster),
             client=time.process_time(),
             machine=machine_busy_seconds(),
@@ -168,7 +167,11 @@ def bodies(regists: list[str], count: int) -> list[bytes]:
     return calls
 
 
-def server_process(url: str, port: int, log: Path, threads: int | None) -> ManagedProcess:
+def server_process(
+    url: str, port: int, log: Path, threads: int | None, workers: int = 1
+) -> ManagedProcess:
+    """`moph-connect serve --no-worker` (with `workers` > 1: `serve --workers N`, N
+    processes on one port, PostgreSQL only; CPU is then measured over the process tree)."""
     settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
     # One hospital at full speed, many calls per patient: the API's own cost is measured,
     # so its rate limits (README, "Rate limits") are off.
@@ -176,7 +179,10 @@ def server_process(url: str, port: int, log: Path, threads: int | None) -> Manag
     if threads is not None:
         settings["api_threads"] = str(threads)
     env = service_env({**settings, "log_level": "WARNING"})
-    return ManagedProcess([*cli_command(), "serve", "--no-worker"], env, log)
+    command = [*cli_command(), "serve", "--no-worker"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    return ManagedProcess(command, env, log)
 
 
 async def drive(
@@ -242,7 +248,7 @@ def one_run(
         key, regists = seed(url, args.users)
         postmaster = databases.postmaster_pid
         log = databases.workdir / f"serve-{run}.log"
-        process = server_process(url, port, log, args.api_threads)
+        process = server_process(url, port, log, args.api_threads, args.workers)
     calls = bodies(regists, args.warmup + args.calls)
     with process as server:
         wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
@@ -317,6 +323,7 @@ def summarise(
     return {
         "database": args.database,
         "call": args.call,
+        "workers": args.workers,
         "calls": args.calls,
         "concurrency": args.concurrency,
         "users": args.users,
@@ -342,6 +349,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--call", choices=("queue", "schedule"), default="queue")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
     parser.add_argument(
         "--reference",
         action="store_true",

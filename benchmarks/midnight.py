@@ -54,7 +54,6 @@ from moph_connect.db.models import Appointment, LineUser, OutboxMessage, Registr
 from moph_connect.hospitals.service import register_hospital  # noqa: E402
 from moph_connect.messages import NOTICE_VERSION  # noqa: E402
 from moph_connect.patients.repository import new_regist_id  # noqa: E402
-from tests.delivery.harness import ManagedProcess, cli_command, service_env  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 
 NATION = 1_000_000
@@ -152,15 +151,6 @@ def stored(url: str) -> tuple[int, int]:
     return appointments, reminders
 
 
-def serve(args: argparse.Namespace, url: str, port: int, log: Path) -> ManagedProcess:
-    if args.workers == 1:
-        return server_process(url, port, log, None)
-    settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
-    settings.update(api_rate_per_second="0", patient_messages_per_day="0", log_level="WARNING")
-    command = [*cli_command(), "serve", "--no-worker", "--workers", str(args.workers)]
-    return ManagedProcess(command, service_env(settings), log)
-
-
 def run(args: argparse.Namespace, databases: Databases) -> dict[str, Any]:
     url = databases.fresh()
     began = time.perf_counter()
@@ -171,7 +161,8 @@ def run(args: argparse.Namespace, databases: Databases) -> dict[str, Any]:
     )
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with serve(args, url, port, databases.workdir / "serve.log") as server:
+    log = databases.workdir / "serve.log"
+    with server_process(url, port, log, None, args.workers) as server:
         wait_healthy(base_url, server, 120.0, path="/healthz", what="the server")
         probe = functools.partial(Snapshot.take, server.pid, databases.postmaster_pid)
         first = probe()
@@ -196,7 +187,6 @@ def run(args: argparse.Namespace, databases: Databases) -> dict[str, Any]:
         "source": source_version(),
         "seconds": round(seconds, 1),
         "rate": round(rate),
-        # The server process alone (with --workers, uvicorn's supervisor: not its children).
         "server_cpu_us": round((last.server - first.server) / args.calls * 1e6),
         "postgres_cpu_us": round((last.postgres - first.postgres) / args.calls * 1e6),
         "projected_nation_seconds": round(NATION / rate),

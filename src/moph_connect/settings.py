@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # Messages one hospital may plan for one patient in one (Bangkok) day.
     patient_messages_per_day: int = Field(default=20, ge=0)
 
+    # The console (README, "The console"): how long a sign-in lasts, how many wrong
+    # passwords in a row lock an operator out and for how long, and how long each wrong
+    # password's answer is held back (slows guessing; an unknown e-mail waits as long).
+    console_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    console_max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
+    console_lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
+    console_failed_sign_in_delay_seconds: float = Field(default=1.0, ge=0, le=10)
+
     # Whether `serve` runs the dispatcher in its process(es); `--no-worker` sets it false.
     serve_dispatcher: bool = True
 

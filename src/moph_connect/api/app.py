@@ -23,6 +23,7 @@ from moph_connect.chatbot import endpoints as chatbot_endpoints
 from moph_connect.chatbot.config import ChatbotConfig
 from moph_connect.chatbot.followers import PROFILE_TIMEOUT_SECONDS, LineFollowerLookup
 from moph_connect.chatbot.processor import WebhookProcessor
+from moph_connect.console import routes as console_routes
 from moph_connect.environments import ENVIRONMENTS
 from moph_connect.hospitals.cors_origins import CorsOrigins
 from moph_connect.line.api import LineApi
@@ -159,6 +160,7 @@ def create_app(
     for environment in ENVIRONMENTS:
         app.include_router(appointment_endpoints.build_router(environment))
         app.include_router(chatbot_endpoints.build_router(environment))
+    console_routes.install(app)
     metrics_endpoints.install(app, runtime)  # /metrics, /healthz; last: counts all answers
 
     if line_emulator is not None:

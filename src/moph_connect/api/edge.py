@@ -18,6 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 API_PREFIXES = ("/api/", "/test/api/")
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# The console (src/moph_connect/console/): its own stylesheet, nothing inline, no script.
+CONSOLE_PREFIX = "/console"
+CONSOLE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
 # FastAPI's Swagger UI and ReDoc load from jsDelivr and start with an inline script.
 DOCS_CSP = (
     "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -25,6 +31,14 @@ DOCS_CSP = (
     "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
     "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
 )
+
+
+def _html_csp(path: str) -> str:
+    if path in DOCS_PATHS:
+        return DOCS_CSP
+    if path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/"):
+        return CONSOLE_CSP
+    return STRICT_CSP
 
 
 class EdgeHeaders:
@@ -51,9 +65,7 @@ class EdgeHeaders:
                 if path.startswith(API_PREFIXES):
                     headers["Cache-Control"] = "no-store"
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault(
-                        "Content-Security-Policy", DOCS_CSP if path in DOCS_PATHS else STRICT_CSP
-                    )
+                    headers.setdefault("Content-Security-Policy", _html_csp(path))
                 if https:
                     headers.setdefault(
                         "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -13,7 +13,7 @@ from fastapi import Header
 from pydantic import WithJsonSchema
 
 from moph_connect.api.openapi import problems
-from moph_connect.appointments.schemas import AlertCall, QueueCall
+from moph_connect.appointments.schemas import SEED_EXAMPLE, AlertCall, QueueCall
 from moph_connect.scheduling.rules import CallKind
 
 # What endpoints.py enforces, after authentication (an unauthenticated caller learns
@@ -22,23 +22,16 @@ from moph_connect.scheduling.rules import CallKind
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,200}$"
 
 IdempotencyKeyHeader = Annotated[
-    Annotated[
-        str,
-        WithJsonSchema(
-            {
-                "type": "string",
-                "pattern": IDEMPOTENCY_KEY_PATTERN,
-                "minLength": 1,
-                "maxLength": 200,
-            }
-        ),
-    ]
-    | None,
+    str | None,
     Header(
         alias="Idempotency-Key",
         description="Optional, 1 to 200 visible ASCII characters (no spaces). Repeating a "
         "call with the same key returns the first answer; the same key with a different "
         "body is refused (422).",
+    ),
+    # The header's schema as documented (not enforced here: see above).
+    WithJsonSchema(
+        {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN, "minLength": 1, "maxLength": 200}
     ),
 ]
 
@@ -114,12 +107,14 @@ BATCH_ERRORS = problems(_ERRORS, 400, 401, 413, 422, 429)
 def batch_openapi(max_items: int) -> dict[str, Any]:
     """`openapi_extra` of the schedule batch: a JSON array of the seed's bodies.
 
-    Its items are declared as any value, because any is taken: an item that is not a valid
-    call is refused in its own place of a 200 answer, never the batch. What a valid item
-    is, `x-item-schema` names (the schema of one /queue/schedule body)."""
+    The items are documented as what the request accepts, any value: an item that is not
+    a valid call is answered in its own place (200 for the batch), as the fuzzer holds
+    the document to. What an item should be is said in words and by example."""
     items = {
-        "description": "One /queue/schedule body (see x-item-schema); anything else is "
-        "refused in its own place of the answer.",
+        "description": f"A /queue/schedule body ({QueueCall.__name__}). Anything else is "
+        "refused in its own place of the answer, with the problem its single call would get.",
+        "examples": [SEED_EXAMPLE],
+        # A machine-readable pointer to the call's schema, for client generators.
         "x-item-schema": {"$ref": f"#/components/schemas/{QueueCall.__name__}"},
     }
     schema = {"type": "array", "minItems": 1, "maxItems": max_items, "items": items}

@@ -9,6 +9,7 @@ from moph_connect.cli import (
     demo_commands,
     hospital_commands,
     line_commands,
+    operator_commands,
     registration_commands,
     service_commands,
 )
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(hospital_commands.app, name="hospital")
 app.add_typer(line_commands.app, name="line")
+app.add_typer(operator_commands.app, name="operator")
 app.add_typer(registration_commands.app, name="registrations")
 service_commands.register(app)
 app.command()(demo_commands.demo)

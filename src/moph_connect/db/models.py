@@ -374,3 +374,35 @@ class ChannelState(Base):
     paused_until: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[datetime]
+
+
+class Operator(Base):
+    """Someone who signs in to the console: the ministry (every hospital) or one hospital's
+    staff. Only an argon2 hash of the password is kept."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # Stored lower-cased, so that one address is one operator however it is typed.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # "ministry" or "hospital"
+    hospital_id: Mapped[str | None] = mapped_column(ForeignKey("hospitals.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Wrong passwords in a row; at the limit the operator is locked out until `locked_until`.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie carries a random token, only its SHA-256 is kept
+    (a copy of this table opens no console)."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +34,27 @@ class Issuer:
 
     environment: str
     hospital: Hospital
+
+
+def _count_call(make_insert: Callable[[type[HospitalCallDay]], Any]) -> Any:
+    # Built once per dialect, with bound parameters: every hospital call runs it, and
+    # building the upsert cost more than running it.
+    upsert = make_insert(HospitalCallDay).values(
+        hospital_id=bindparam("hospital_id"),
+        environment=bindparam("environment"),
+        day=bindparam("day"),
+        keyless=bindparam("keyless"),
+        calls=1,
+        first_call_at=bindparam("now"),
+        last_call_at=bindparam("now"),
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=["hospital_id", "environment", "day", "keyless"],
+        set_={"calls": HospitalCallDay.calls + 1, "last_call_at": upsert.excluded.last_call_at},
+    )
+
+
+_COUNT_CALL = {"postgresql": _count_call(postgresql.insert), "sqlite": _count_call(sqlite.insert)}
 
 
 class HospitalRepository:
@@ -114,25 +135,14 @@ class HospitalRepository:
         self, hospital_id: str, environment: str, day: date, *, keyless: bool, now: datetime
     ) -> None:
         """One more call on `day` (Bangkok): one upsert, on both databases."""
-        dialect = self.session.get_bind().dialect.name
         values = {
             "hospital_id": hospital_id,
             "environment": environment,
             "day": day,
             "keyless": keyless,
-            "calls": 1,
-            "first_call_at": now,
-            "last_call_at": now,
+            "now": now,
         }
-        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            HospitalCallDay
-        ).values(values)
-        self.session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["hospital_id", "environment", "day", "keyless"],
-                set_={"calls": HospitalCallDay.calls + 1, "last_call_at": now},
-            )
-        )
+        self.session.execute(_COUNT_CALL[self.session.get_bind().dialect.name], values)
 
     def keyless_calls_since(self, day: date) -> dict[str, int]:
         """Calls without a key per hospital since `day` (both environments)."""

@@ -1,0 +1,1 @@
+"""Console operators: who may sign in, with which role, and their sessions."""

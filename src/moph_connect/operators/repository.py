@@ -1,0 +1,67 @@
+"""Database access for operators and their console sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from moph_connect.db.models import ConsoleSession, Hospital, Operator
+
+
+class OperatorRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, operator: Operator) -> None:
+        self.session.add(operator)
+        self.session.flush()
+
+    def hospital_exists(self, hospital_id: str) -> bool:
+        return self.session.get(Hospital, hospital_id) is not None
+
+    def by_email(self, email: str) -> Operator | None:
+        found: Operator | None = self.session.scalars(
+            select(Operator).where(Operator.email == email)
+        ).first()
+        return found
+
+    def by_email_for_update(self, email: str) -> Operator | None:
+        """Locked on PostgreSQL, so that two wrong passwords at once both count."""
+        found: Operator | None = self.session.scalars(
+            select(Operator).where(Operator.email == email).with_for_update()
+        ).first()
+        return found
+
+    def get(self, operator_id: int) -> Operator | None:
+        return self.session.get(Operator, operator_id)
+
+    def list_all(self) -> Sequence[Operator]:
+        return self.session.scalars(select(Operator).order_by(Operator.email)).all()
+
+    def add_session(self, console_session: ConsoleSession) -> None:
+        self.session.add(console_session)
+
+    def live_session(
+        self, token_hash: str, now: datetime
+    ) -> tuple[ConsoleSession, Operator] | None:
+        row = self.session.execute(
+            select(ConsoleSession, Operator)
+            .join(Operator, Operator.id == ConsoleSession.operator_id)
+            .where(ConsoleSession.token_hash == token_hash, ConsoleSession.expires_at > now)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def end_session(self, token_hash: str) -> None:
+        self.session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash))
+
+    def end_sessions_of(self, operator_id: int) -> int:
+        result = self.session.execute(
+            delete(ConsoleSession).where(ConsoleSession.operator_id == operator_id)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def purge_expired_sessions(self, now: datetime) -> None:
+        self.session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))

@@ -1,0 +1,189 @@
+"""`moph-connect operator add / list / disable` as the ministry runs them: real processes
+on the embedded default database of a folder. The password is never printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from moph_connect.db.engine import make_engine
+from moph_connect.db.uow import Database
+from moph_connect.operators.passwords import verify_password
+from moph_connect.operators.repository import OperatorRepository
+
+COMMAND = [str(Path(sys.executable).with_name("moph-connect"))]
+PASSWORD = "a password nobody guesses"
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MOPH_CONNECT_")}
+    return subprocess.Popen(
+        COMMAND + args,
+        cwd=cwd,
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate(stdin, timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def run(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return finish(start(args, cwd), stdin)
+
+
+def run_together(
+    commands: list[tuple[list[str], str]], cwd: Path
+) -> list[subprocess.CompletedProcess[str]]:
+    """Side by side: each process costs seconds (it imports the whole service)."""
+    started = [(start(args, cwd), stdin) for args, stdin in commands]
+    return [finish(process, stdin) for process, stdin in started]
+
+
+def test_operators_are_added_listed_and_disabled(tmp_path: Path) -> None:
+    hospital = run(
+        [
+            "hospital",
+            "add",
+            "--name",
+            "โรงพยาบาลปทุมธานี",
+            "--booking-url",
+            "https://h.example/",
+            "--json",
+        ],
+        tmp_path,
+    )
+    assert hospital.returncode == 0, hospital.stderr
+    hospital_id = json.loads(hospital.stdout)["hospitalId"]
+
+    ministry = run(
+        [
+            "operator",
+            "add",
+            "--email",
+            "Pensri@MOPH.example",
+            "--role",
+            "ministry",
+            "--password-stdin",
+            "--json",
+        ],
+        tmp_path,
+        stdin=PASSWORD + "\n",
+    )
+    assert ministry.returncode == 0, ministry.stderr
+    added = json.loads(ministry.stdout)
+    assert added["email"] == "pensri@moph.example" and added["role"] == "ministry"
+    assert added["hospitalId"] is None and added["disabled"] is False
+
+    # Without --password-stdin she is asked twice; the answers are not echoed back.
+    staff = run(
+        [
+            "operator",
+            "add",
+            "--email",
+            "it@pth.example",
+            "--role",
+            "hospital",
+            "--hospital",
+            hospital_id,
+        ],
+        tmp_path,
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert staff.returncode == 0, staff.stderr
+    assert "it@pth.example" in staff.stdout and hospital_id in staff.stdout
+
+    refused = run_together(
+        [
+            (
+                [
+                    "operator",
+                    "add",
+                    "--email",
+                    "x@h.example",
+                    "--role",
+                    "hospital",
+                    "--hospital",
+                    "no-such-hospital",
+                    "--password-stdin",
+                ],
+                PASSWORD + "\n",
+            ),
+            (
+                [
+                    "operator",
+                    "add",
+                    "--email",
+                    "x@h.example",
+                    "--role",
+                    "hospital",
+                    "--password-stdin",
+                ],
+                PASSWORD + "\n",
+            ),
+            (
+                ["operator", "add", "--email", "y@h.example", "--role", "ministry"],
+                f"{PASSWORD}\n{PASSWORD}x\n",
+            ),
+            (
+                [
+                    "operator",
+                    "add",
+                    "--email",
+                    "z@h.example",
+                    "--role",
+                    "ministry",
+                    "--password-stdin",
+                ],
+                "short\n",
+            ),
+            (
+                [
+                    "operator",
+                    "add",
+                    "--email",
+                    "pensri@moph.example",
+                    "--role",
+                    "ministry",
+                    "--password-stdin",
+                ],
+                PASSWORD + "\n",
+            ),
+        ],
+        tmp_path,
+    )
+    for process in refused:
+        assert process.returncode == 2, (process.stdout, process.stderr)
+        assert process.stderr.startswith("error: ") or "error: " in process.stderr
+    for process in [ministry, staff, *refused]:
+        assert PASSWORD not in process.stdout + process.stderr
+
+    listed = run(["operator", "list", "--json"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [(o["email"], o["role"], o["hospitalId"]) for o in json.loads(listed.stdout)] == [
+        ("it@pth.example", "hospital", hospital_id),
+        ("pensri@moph.example", "ministry", None),
+    ]
+    table = run(["operator", "list"], tmp_path)
+    assert "it@pth.example" in table.stdout and "active" in table.stdout
+
+    disabled = run(["operator", "disable", "it@pth.example", "--json"], tmp_path)
+    assert disabled.returncode == 0 and json.loads(disabled.stdout)["disabled"] is True
+    assert run(["operator", "disable", "nobody@pth.example"], tmp_path).returncode == 2
+
+    database = Database(make_engine(f"sqlite:///{tmp_path / 'var' / 'moph-connect.db'}"))
+    try:
+        with database.transaction() as session:
+            stored = OperatorRepository(session).by_email("pensri@moph.example")
+            assert stored is not None and PASSWORD not in stored.password_hash
+            assert verify_password(stored.password_hash, PASSWORD)
+    finally:
+        database.dispose()
