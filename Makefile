@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test system-deps lint typecheck unit quick bench clean
 
-$(STAMP): pyproject.toml
+# The service, then the LINE emulator (./emulator, a dependency of the service) editable
+# over the copy the first step installed, so that edits to either take effect at once.
+$(STAMP): pyproject.toml emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -e ./emulator
 	touch $(STAMP)
 
 ## run: start MOPH Connect on http://127.0.0.1:8000 (SQLite + built-in LINE emulator)
@@ -24,8 +27,8 @@ system-deps:
 	scripts/system-deps
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src emulator tests benchmarks
+	$(BIN)/ruff format --check src emulator tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/vulture
 

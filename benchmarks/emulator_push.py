@@ -47,7 +47,7 @@ from benchmarks.measuring import (  # noqa: E402
     wait_quiet,
 )
 
-from moph_connect.settings import EMULATOR_CREDENTIALS  # noqa: E402
+from line_contract.credentials import EMULATOR_CREDENTIALS  # noqa: E402
 from tests.delivery.harness import ManagedProcess, queue_card_payload, service_env  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 

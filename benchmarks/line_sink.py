@@ -31,7 +31,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 # The emulator's own limit (rate/s, bursts of 0.1 s), here counted as requests arrive:
 # this process is too light to fall behind and then work off a backlog in a burst.
-from moph_connect.line_emulator.state import TokenBucket
+from line_emulator.state import TokenBucket
 
 CHANNEL = "production"
 

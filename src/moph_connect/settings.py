@@ -6,7 +6,6 @@ Every name here is a contract documented in README.md ("Configuration").
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from line_contract.credentials import EMULATOR_CREDENTIALS, ChannelCredentials
 from moph_connect.environments import ENVIRONMENTS, Environment
 from moph_connect.networks import IPNetwork, parse_networks
 
@@ -21,20 +21,6 @@ LINE_API_DEFAULT_BASE_URL = "https://api.line.me"
 # LINE serves uploads and downloads of content (rich-menu images) from another host.
 LINE_DATA_API_DEFAULT_BASE_URL = "https://api-data.line.me"
 EMBEDDED_EMULATOR_PATH = "/line-emulator"
-
-
-@dataclass(frozen=True)
-class ChannelCredentials:
-    access_token: str
-    secret: str
-
-
-# Used when no LINE credentials are configured: they only open the project's own emulator,
-# which accepts exactly these, so they are not secrets.
-EMULATOR_CREDENTIALS: dict[Environment, ChannelCredentials] = {
-    "production": ChannelCredentials("emulator-production-access-token", "emulator-prod-secret"),
-    "test": ChannelCredentials("emulator-test-access-token", "emulator-test-secret"),
-}
 
 
 class Settings(BaseSettings):

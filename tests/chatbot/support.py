@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_contract.spec import validate
 from moph_connect.db.models import Hospital, LineUser, OutboxMessage, WebhookEvent
-from moph_connect.line.spec import validate
 from moph_connect.messages import NOTICE_VERSION, check_limits
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.support.stack import Stack, wait_for
 
 _ids = itertools.count(1)

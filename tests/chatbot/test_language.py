@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
 from moph_connect.line.api import LineApi
 from moph_connect.richmenu.image import find_thai_font
 from moph_connect.richmenu.setup import SetupResult, menu_images, setup_rich_menus
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.chatbot.support import (
     accept_privacy,
     add_hospital,

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from PIL import Image
 
-from moph_connect.line.spec import validate
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_contract.spec import validate
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.messages import LANGS, Lang, parse_postback
 from moph_connect.messages.limits import LABEL_MAX
 from moph_connect.richmenu.image import FontMissing, find_thai_font, render_png
 from moph_connect.richmenu.layout import HEIGHT, LOCATION_URI, WIDTH, rich_menu
-from moph_connect.settings import EMULATOR_CREDENTIALS
 
 # The command as `moph-connect line ...` will run it, before cli/main.py registers it.
 CLI = (

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.db.models import OutboxMessage, WebhookEvent
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.chatbot.support import accept_privacy
 from tests.support.stack import Stack, wait_for
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from moph_connect.settings import EMULATOR_CREDENTIALS
+from line_contract.credentials import EMULATOR_CREDENTIALS
 from tests.cli.test_commands import COMMAND
 from tests.support.emulated import EmulatedPatient
 from tests.support.net import free_port

@@ -26,10 +26,10 @@ import httpx
 import orjson
 from sqlalchemy import Table, func, insert, select
 
+from line_emulator import Emulator
 from moph_connect.clock import BANGKOK
 from moph_connect.db.models import ChannelState, OutboxAttempt, OutboxMessage, OutboxPayload
 from moph_connect.db.uow import Database
-from moph_connect.line_emulator import Emulator
 from moph_connect.outbox.dispatcher import Dispatcher
 from moph_connect.scheduling.rules import PRIORITY, MessageKind
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
 from tests.delivery.harness import (
     EmulatorControl,
     ManagedProcess,

@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import LineSender
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.delivery.harness import (
     CHANNEL,
     EmulatorControl,

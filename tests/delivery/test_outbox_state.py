@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.clock import SimulatedClock
 from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import LineSender
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
 from moph_connect.outbox.repository import ChannelStateRepository, OutboxRepository
 from moph_connect.scheduling.rules import Reason, bangkok_time
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.delivery.harness import (
     CHANNEL,
     EmulatorControl,

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
+from line_contract.spec import validate
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.clock import BANGKOK
 from moph_connect.db.models import ConsentRecord, OutboxMessage, Survey
-from moph_connect.line.spec import validate
 from moph_connect.messages import NOTICE_VERSION, check_limits, parse_postback
 from tests.chatbot.support import accept_privacy, new_user, postbacks, say, tap, texts
 from tests.support.stack import Stack, find_uri, running_stack

@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
+from line_emulator import BackgroundServer
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.hospitals.service import NewHospital
-from moph_connect.line_emulator import BackgroundServer
 from tests.guide.conftest import EXAMPLES, NewPatient, Patient, make_legacy
 from tests.guide.wire import WireTap
 from tests.phone.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from moph_connect.clock import SimulatedClock
-from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
-from moph_connect.settings import EMULATOR_CREDENTIALS
 
 PRODUCTION_TOKEN = EMULATOR_CREDENTIALS["production"].access_token
 TEST_TOKEN = EMULATOR_CREDENTIALS["test"].access_token

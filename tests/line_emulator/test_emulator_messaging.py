@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from moph_connect.line.spec import validate
+from line_contract.spec import validate
 from tests.line_emulator.conftest import (
     PRODUCTION_TOKEN,
     TEST_TOKEN,

@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from moph_connect.line_emulator import (
+from line_emulator import (
     BackgroundServer,
     EmulatorConfig,
     EmulatorServer,

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from moph_connect.line.spec import validate
-from moph_connect.line_emulator.images import image_info
+from line_contract.spec import validate
+from line_emulator.images import image_info
 from tests.line_emulator.conftest import PRODUCTION_TOKEN, TEST_TOKEN, Running, StartEmulator
 from tests.line_emulator.images import jpeg_header, png
 

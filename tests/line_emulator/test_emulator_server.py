@@ -7,14 +7,14 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from moph_connect.line_emulator import (
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import (
     BackgroundServer,
     EmulatorChannel,
     EmulatorConfig,
     EmulatorServer,
     create_emulator_app,
 )
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.line_emulator.conftest import PRODUCTION_TOKEN, WebhookReceiver
 
 

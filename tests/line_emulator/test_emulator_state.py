@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from line_emulator import EmulatorConfig
+from line_emulator import state as state_module
+from line_emulator.state import EmulatorState, Fault, TokenBucket
 from moph_connect.clock import SimulatedClock
-from moph_connect.line_emulator import EmulatorConfig
-from moph_connect.line_emulator import state as state_module
-from moph_connect.line_emulator.state import EmulatorState, Fault, TokenBucket
 from tests.line_emulator.conftest import START
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from moph_connect.line.spec import validate
-from moph_connect.settings import EMULATOR_CREDENTIALS
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_contract.spec import validate
 from tests.line_emulator.conftest import (
     START,
     Running,

@@ -11,7 +11,7 @@ from typing import Any
 
 from linebot.v3.messaging import Message, PushMessageRequest
 
-from moph_connect.line.spec import validate
+from line_contract.spec import validate
 from moph_connect.messages import AppointmentView, check_limits
 
 SEED = AppointmentView(

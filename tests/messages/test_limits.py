@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from moph_connect.line.spec import validate
+from line_contract.spec import validate
 from moph_connect.messages import assert_within_limits, check_limits, queue_card
 
 from .support import SEED, sendable_violations

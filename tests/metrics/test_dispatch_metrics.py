@@ -15,12 +15,12 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.db.uow import Database
 from moph_connect.line.sender import LineSender
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.metrics.dispatch import SEND_DELAY_BUCKETS
 from moph_connect.outbox.dispatcher import Dispatcher, DispatcherConfig
-from moph_connect.settings import EMULATOR_CREDENTIALS
 from tests.delivery.harness import (
     CHANNEL,
     EmulatorControl,

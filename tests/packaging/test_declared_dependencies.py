@@ -1,4 +1,5 @@
-"""Every third-party module the package imports is installed by a plain `pip install .`.
+"""Every third-party module a distribution imports is installed by a plain `pip install`
+of it: the service (`.`) and the LINE emulator (`./emulator`).
 
 The dev venv has the `dev` extra and whatever else was installed by hand, so a module that
 only happens to be there imports fine in every other test and breaks for a newcomer (as
@@ -23,6 +24,24 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "moph_connect"
 SOURCE = REPO_ROOT / "src" / PACKAGE
+EMULATOR_DISTRIBUTION = "moph-connect-line-emulator"
+EMULATOR = REPO_ROOT / "emulator"
+# Our own packages, by the distribution that ships them. An editable install does not map
+# its packages to itself in `packages_distributions()` (it installs a path hook), so the
+# map is written here; test_own_packages_are_where_the_map_says keeps it true.
+OWN_PACKAGES: dict[str, str] = {
+    PACKAGE: "moph-connect",
+    "line_emulator": EMULATOR_DISTRIBUTION,
+    "line_contract": EMULATOR_DISTRIBUTION,
+}
+# Each distribution: its pyproject.toml, the source folders it ships.
+DISTRIBUTIONS: dict[str, tuple[Path, list[Path]]] = {
+    "moph-connect": (REPO_ROOT / "pyproject.toml", [SOURCE]),
+    EMULATOR_DISTRIBUTION: (
+        EMULATOR / "pyproject.toml",
+        [EMULATOR / "src" / "line_emulator", EMULATOR / "src" / "line_contract"],
+    ),
+}
 
 # Modules that a library loads by a name we pass as a string, so that no `import` shows
 # them: module -> the text in our source that makes it load. Where the text no longer
@@ -58,9 +77,7 @@ def imported_modules(root: Path) -> dict[str, list[str]]:
             if marker in text:
                 found[module].append(f"{where} (names {marker!r})")
     return {
-        module: places
-        for module, places in found.items()
-        if module not in sys.stdlib_module_names and module != PACKAGE
+        module: places for module, places in found.items() if module not in sys.stdlib_module_names
     }
 
 
@@ -129,8 +146,12 @@ def installed_by(requirements: Iterable[str]) -> tuple[set[str], set[str]]:
     return distributions, absent
 
 
-def test_every_imported_module_is_installed_by_the_declared_dependencies() -> None:
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+@pytest.mark.parametrize("distribution", sorted(DISTRIBUTIONS))
+def test_every_imported_module_is_installed_by_the_declared_dependencies(
+    distribution: str,
+) -> None:
+    pyproject, sources = DISTRIBUTIONS[distribution]
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     runtime, absent = installed_by(project["dependencies"])
     assert not absent, (
         f"declared dependencies not installed in this environment: {sorted(absent)}; "
@@ -138,10 +159,19 @@ def test_every_imported_module_is_installed_by_the_declared_dependencies() -> No
     )
     dev, _ = installed_by(project.get("optional-dependencies", {}).get("dev", []))
     providers = importlib.metadata.packages_distributions()
+    imported: dict[str, list[str]] = defaultdict(list)
+    for source in sources:
+        for module, places in imported_modules(source).items():
+            imported[module] += places
 
     problems = []
-    for module, places in sorted(imported_modules(SOURCE).items()):
+    for module, places in sorted(imported.items()):
+        own = OWN_PACKAGES.get(module)
+        if own == distribution:
+            continue  # its own packages
         distributions = {_normalise(d) for d in providers.get(module, [])}
+        if own is not None:
+            distributions = {own}
         if distributions & runtime:
             continue
         if not distributions:
@@ -159,27 +189,49 @@ def test_the_import_scan_sees_the_known_imports() -> None:
     modules = imported_modules(SOURCE)
     for module in ("fastapi", "sqlalchemy", "pyreqwest", "uvloop", "typer"):
         assert module in modules, sorted(modules)
-    assert PACKAGE not in modules
     assert "asyncio" not in modules
+    assert "line_contract" in modules  # our other distribution's packages are seen too
+    emulator = imported_modules(EMULATOR / "src" / "line_emulator")
+    assert {"starlette", "uvicorn", "orjson"} <= set(emulator), sorted(emulator)
+
+
+def test_own_packages_are_where_the_map_says() -> None:
+    for distribution, (pyproject, sources) in DISTRIBUTIONS.items():
+        wheel = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+        shipped = {Path(path).name for path in wheel["targets"]["wheel"]["packages"]}
+        assert shipped == {source.name for source in sources}, distribution
+        assert {p for p, d in OWN_PACKAGES.items() if d == distribution} == shipped
+
+
+def test_the_emulator_imports_nothing_of_the_service() -> None:
+    # lint-imports checks the same through the import graph; this reads the files shipped.
+    for source in DISTRIBUTIONS[EMULATOR_DISTRIBUTION][1]:
+        assert PACKAGE not in imported_modules(source), source
 
 
 def test_the_service_speaks_http_with_one_client_library() -> None:
     # pyreqwest for everything the service (and `moph-connect demo`) sends; httpx and
     # requests are the tests' and the guide's; line-bot-sdk only checks our messages in
-    # tests. aiohttp remains for the LINE emulator's webhook deliveries alone.
+    # tests. aiohttp remains for the LINE emulator's webhook deliveries alone, declared by
+    # the emulator's distribution, not the service's.
     modules = imported_modules(SOURCE)
     assert "pyreqwest" in modules
-    for other in ("httpx", "requests", "urllib3", "linebot"):
+    for other in ("httpx", "requests", "urllib3", "linebot", "aiohttp"):
         assert other not in modules, f"{other} imported at {modules[other]}"
-    elsewhere = [p for p in modules.get("aiohttp", []) if "/line_emulator/" not in p]
-    assert not elsewhere, f"aiohttp imported outside the emulator at {elsewhere}"
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("aiohttp")]
 
 
 def test_the_simple_parser_reads_our_requirements_as_packaging_does() -> None:
     # The fallback runs only where `packaging` is absent; keep it honest where it is here.
     pytest.importorskip("packaging")
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    texts = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    emulator = tomllib.loads((EMULATOR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    texts = [
+        *project["dependencies"],
+        *project["optional-dependencies"]["dev"],
+        *emulator["dependencies"],
+    ]
     texts += ['uvloop>=0.15.1; extra == "standard" and sys_platform != "win32"', "PyYAML>=5.1"]
     for text in texts:
         for extra in ("", "standard"):

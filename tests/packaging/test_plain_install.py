@@ -1,4 +1,5 @@
-"""A plain `pip install .` (no extras) into a fresh venv runs `--help`, `demo` and `serve`.
+"""A plain `pip install .` (no extras) into a fresh venv runs `--help`, `demo` and `serve`
+(with the embedded LINE emulator, which comes from ./emulator as a declared dependency).
 
 Every other test runs in the dev venv, which has the `dev` extra, an editable install and
 whatever was installed by hand; a missing run-time dependency or data file passes there and
@@ -160,6 +161,26 @@ def test_every_module_imports(venv: Venv, tmp_path: Path) -> None:
     assert not result.stdout.strip(), result.stdout
 
 
+def test_the_emulator_is_installed_from_its_own_distribution(venv: Venv, tmp_path: Path) -> None:
+    probe = (
+        "import importlib.metadata, line_emulator, line_contract; "
+        "print(line_emulator.__file__); print(line_contract.__file__); "
+        "print(importlib.metadata.version('moph-connect-line-emulator'))"
+    )
+    result = _ok(_run([venv.bin / "python", "-c", probe], env=venv.env(), cwd=tmp_path, timeout=60))
+    emulator, contract, version = result.stdout.split()
+    assert Path(emulator).is_relative_to(venv.root), emulator
+    assert Path(contract).is_relative_to(venv.root), contract
+    assert version == "0.1.0"
+    # Its phone view and LINE's OpenAPI files are in the wheel, beside the code.
+    assert (Path(emulator).parent / "phone" / "index.html").is_file()
+    assert (Path(contract).parent / "openapi" / "messaging-api.yml").is_file()
+    usage = _ok(
+        _run([venv.bin / "line-emulator", "--help"], env=venv.env(), cwd=tmp_path, timeout=60)
+    )
+    assert "--webhook-base" in usage.stdout, usage.stdout
+
+
 def test_help_lists_the_commands(venv: Venv, tmp_path: Path) -> None:
     result = _ok(
         _run([venv.bin / "moph-connect", "--help"], env=venv.env(), cwd=tmp_path, timeout=60)
@@ -231,6 +252,8 @@ def test_serve_answers_healthz_and_stops_on_sigint(venv: Venv, tmp_path: Path) -
             time.sleep(0.2)
         assert healthy, f"no 200 from /healthz (exit code {process.poll()})\n{output()}"
         assert database.is_file(), "serve did not create its SQLite database"
+        # The embedded default: the emulator distribution, installed as a dependency.
+        assert _healthy(f"http://127.0.0.1:{port}/line-emulator/control/health"), output()
     finally:
         stopped_by_sigint = _stop(process)
     assert stopped_by_sigint, (

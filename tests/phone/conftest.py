@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from moph_connect.clock import SimulatedClock
-from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from tests.line_emulator.conftest import PRODUCTION_TOKEN, START, WebhookReceiver
 
 CHROMIUM = "/usr/bin/chromium"

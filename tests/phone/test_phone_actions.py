@@ -9,8 +9,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
 from moph_connect import messages
-from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
 from tests.line_emulator.conftest import PRODUCTION_TOKEN
 from tests.messages.support import SEED
 from tests.phone.conftest import Phone, open_phone, phone_screenshot, screenshot

@@ -13,13 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.db.uow import Database
 from moph_connect.line.api import LineApi
 from moph_connect.line.port import LineApiError
-from moph_connect.line_emulator import EmulatorConfig, EmulatorServer
 from moph_connect.outbox.repository import RateLimitRepository
 from moph_connect.ratelimits.line import RateLimitedApi
-from moph_connect.settings import EMULATOR_CREDENTIALS
 
 TOKENS = {"production": EMULATOR_CREDENTIALS["production"].access_token}
 

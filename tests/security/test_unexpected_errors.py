@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from line_emulator import BackgroundServer
 from moph_connect.api.app import create_app
 from moph_connect.clock import SystemClock
 from moph_connect.db.engine import make_engine
 from moph_connect.db.migrate import upgrade
 from moph_connect.db.uow import Database
-from moph_connect.line_emulator import BackgroundServer
 from moph_connect.runtime import Runtime
 from moph_connect.settings import Settings
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from moph_connect.settings import EMULATOR_CREDENTIALS, Settings, is_loopback_url
+from line_contract.credentials import EMULATOR_CREDENTIALS
+from moph_connect.settings import Settings, is_loopback_url
 from tests.cli.test_commands import COMMAND
 
 TOKEN, SECRET = "MOPH_CONNECT_LINE_CHANNEL_ACCESS_TOKEN", "MOPH_CONNECT_LINE_CHANNEL_SECRET"

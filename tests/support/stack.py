@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from moph_connect.api.app import create_app
 from moph_connect.clock import SimulatedClock
 from moph_connect.db.engine import make_engine
 from moph_connect.db.uow import Database
 from moph_connect.hospitals.service import NewHospital, register_hospital
-from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from moph_connect.messages import NOTICE_VERSION
 from moph_connect.patients.repository import PatientRepository
 from moph_connect.runtime import Runtime

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
+from line_contract.signature import matches as signature_matches
 from moph_connect.chatbot.repository import WebhookEventRepository
 from moph_connect.db.uow import Database
 from moph_connect.errors import BadRequest, Unauthorized
-from moph_connect.line.signature import matches as signature_matches
 
 
 def verify_signature(secret: str, body: bytes, signature: str | None) -> None:

@@ -8,14 +8,10 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from line_contract.credentials import EMULATOR_CREDENTIALS
 from moph_connect.cli.common import configure_logging, database_label, open_database
 from moph_connect.clock import SystemClock
-from moph_connect.settings import (
-    EMULATOR_CREDENTIALS,
-    Settings,
-    get_settings,
-    is_loopback_url,
-)
+from moph_connect.settings import Settings, get_settings, is_loopback_url
 
 # The web stack, the emulator and the dispatcher are imported inside the commands that
 # run them, so that short commands (`hospital add`, `--help`) start quickly.
@@ -47,9 +43,9 @@ def serve(
     """Run the service: hospital API, LINE webhooks and (by default) the dispatcher."""
     import uvicorn
 
+    from line_emulator import EmulatorConfig, create_emulator_app
     from moph_connect.api.app import create_app
     from moph_connect.chatbot.endpoints import webhook_path
-    from moph_connect.line_emulator import EmulatorConfig, create_emulator_app
     from moph_connect.runtime import Runtime
 
     settings = get_settings()
@@ -228,8 +224,8 @@ def line_emulator(
 ) -> None:
     """Run the LINE emulator as its own process (point the service at it with
     MOPH_CONNECT_LINE_API_BASE_URL=http://<host>:<port>)."""
+    from line_emulator import EmulatorConfig, run_emulator
     from moph_connect.environments import ENVIRONMENTS
-    from moph_connect.line_emulator import EmulatorConfig, run_emulator
 
     settings = get_settings()
     configure_logging(settings)

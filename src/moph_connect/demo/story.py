@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
+from line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
 from moph_connect.api.app import create_app
 from moph_connect.clock import BANGKOK, SimulatedClock
 from moph_connect.db.engine import make_engine
@@ -28,7 +29,6 @@ from moph_connect.db.uow import Database
 from moph_connect.demo.hospital_site import HospitalSite, create_hospital_site
 from moph_connect.demo.http import DemoHttp
 from moph_connect.hospitals.service import register_hospital
-from moph_connect.line_emulator import BackgroundServer, EmulatorConfig, create_emulator_app
 from moph_connect.messages import parse_postback
 from moph_connect.runtime import Runtime
 from moph_connect.settings import EMBEDDED_EMULATOR_PATH, Settings

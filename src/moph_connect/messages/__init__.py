@@ -1,7 +1,7 @@
 """LINE messages MOPH Connect sends, built as JSON-ready dicts (pure functions, no I/O).
 
 Every builder returns one LINE message object that validates as `Message` against
-LINE's OpenAPI spec (`moph_connect.line.spec`) and keeps within LINE's documented limits
+LINE's OpenAPI spec (`line_contract.spec`) and keeps within LINE's documented limits
 (`check_limits`). Texts are Thai, short and polite; every builder also takes
 `lang="en"` for patients whose LINE is set to English (`lang_for`).
 """

@@ -1,6 +1,6 @@
 """LINE's documented limits that its OpenAPI spec does not encode.
 
-`moph_connect.line.spec.validate` checks a message's shape; this checks what LINE would
+`line_contract.spec.validate` checks a message's shape; this checks what LINE would
 still reject (or silently cut) at send time: lengths, counts, sizes, URI schemes and
 colour formats. Lengths are counted in UTF-16 code units, never fewer than characters,
 so anything that passes here is within LINE's character limits. Flex sizes are measured

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import socket
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from moph_connect.line_emulator.app import create_emulator_app
-from moph_connect.line_emulator.config import EmulatorConfig
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.protocol import SendAnsweringProtocol
+from line_emulator.app import create_emulator_app
+from line_emulator.config import EmulatorConfig
+from line_emulator.core import Emulator
 
 
 class ShutdownNotifyingServer(uvicorn.Server):
@@ -63,8 +61,7 @@ def run_emulator(host: str, port: int, config: EmulatorConfig) -> None:
         host=host,
         port=port,
         loop="uvloop",
-        # The send endpoints answered inside the protocol (see protocol.py).
-        http=SendAnsweringProtocol.for_emulator(app.messaging, emulator.state),
+        http="httptools",
         lifespan="on",
         access_log=False,  # thousands of pushes a second would drown everything else
         # Nothing in the emulator looks at the client's address, so uvicorn need not
@@ -90,10 +87,8 @@ class BackgroundServer:
         startup_timeout: float = 10.0,
         shutdown_timeout: int = 5,
         on_shutdown: Callable[[], None] | None = None,
-        http: type[asyncio.Protocol] | Literal["httptools"] = "httptools",
     ) -> None:
         self.app = app
-        self._http = http
         self._on_shutdown = on_shutdown
         self.host = host
         self._requested_port = port
@@ -122,7 +117,7 @@ class BackgroundServer:
         config = uvicorn.Config(
             self.app,
             loop="uvloop",
-            http=self._http,
+            http="httptools",
             lifespan="on",
             access_log=False,
             log_config=None,  # leave the host process's logging configuration alone
@@ -175,12 +170,5 @@ class EmulatorServer(BackgroundServer):
     def __init__(self, config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0) -> None:
         app = create_emulator_app(config)
         emulator: Emulator = app.state.emulator
-        super().__init__(
-            app,
-            host,
-            port,
-            on_shutdown=emulator.state.changes.close,
-            # As the standalone emulator serves, so the suite runs what it runs.
-            http=SendAnsweringProtocol.for_emulator(app.messaging, emulator.state),
-        )
+        super().__init__(app, host, port, on_shutdown=emulator.state.changes.close)
         self.emulator = emulator

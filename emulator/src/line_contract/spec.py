@@ -1,25 +1,36 @@
 """Validation of LINE payloads against LINE's own published OpenAPI description.
 
-The YAML files beside this module are LINE's `line-openapi` specs, unchanged. They use
+The YAML files in `openapi/` are LINE's `line-openapi` specs, unchanged. They use
 OpenAPI 3.0 `discriminator` mappings (a `Message` with `type: flex` must match
-`FlexMessage`), which plain JSON Schema ignores; we add that keyword to a Draft 4
-validator so that a wrong Flex component fails here exactly as it would at LINE.
+`FlexMessage`), which plain JSON Schema ignores.
+
+Two validators, one meaning. The verdict (valid or not) comes from jsonschema-rs, compiled
+from the spec with each discriminator rewritten as plain Draft 4 (`discriminators.py`):
+tens of microseconds for a queue card, where python-jsonschema takes milliseconds, and
+the emulator checks every push (BENCHMARKS.md). Only a body found invalid goes through
+python-jsonschema, extended with the `discriminator` keyword below, for the details LINE's
+error answer lists. Neither asserts `format` (LINE's spec says `uri` for fields LINE
+checks its own way).
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+import jsonschema_rs
 import yaml
 from jsonschema import Draft4Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+
+from line_contract.discriminators import without_discriminators
 
 SpecName = Literal["messaging-api", "webhook"]
 
@@ -69,7 +80,7 @@ _OpenApiValidator = validators.extend(  # type: ignore[no-untyped-call]
 
 @cache
 def load_spec(name: SpecName) -> dict[str, Any]:
-    text = resources.files("moph_connect.line").joinpath(f"openapi/{name}.yml").read_text("utf-8")
+    text = resources.files("line_contract").joinpath(f"openapi/{name}.yml").read_text("utf-8")
     spec: dict[str, Any] = yaml.safe_load(text)
     return spec
 
@@ -135,9 +146,38 @@ def _json_path(error: ValidationError) -> str:
     return "".join(parts)
 
 
-def validate(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolation]:
-    """Every violation of `#/components/schemas/<schema_name>` in `payload` (empty: valid)."""
+@cache
+def _plain_spec(name: SpecName) -> dict[str, Any]:
+    # Through JSON: YAML reads some `example` values as dates, which jsonschema-rs refuses.
+    as_json: dict[str, Any] = json.loads(json.dumps(load_spec(name), default=str))
+    return without_discriminators(as_json)
+
+
+@cache
+def _compiled(name: SpecName, schema_name: str) -> jsonschema_rs.Draft4Validator:
+    # The whole document is the schema's root, so that its `#/components/...` refs resolve.
+    root = {**_plain_spec(name), "$ref": f"#/components/schemas/{schema_name}"}
+    return jsonschema_rs.Draft4Validator(root, validate_formats=False)
+
+
+def is_valid(name: SpecName, schema_name: str, payload: Any) -> bool:
+    """Whether `payload` matches `#/components/schemas/<schema_name>` (the fast verdict)."""
+    return bool(_compiled(name, schema_name).is_valid(payload))
+
+
+def violations(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolation]:
+    """python-jsonschema's account of what is wrong with `payload`: slow, but detailed."""
     validator = _validator(name, schema_name)
     # A schema reached both by `$ref` and by its base's discriminator reports twice.
     unique = {SpecViolation(_json_path(e), _describe(e)) for e in validator.iter_errors(payload)}
     return sorted(unique, key=lambda v: (v.property, v.message))
+
+
+def validate(name: SpecName, schema_name: str, payload: Any) -> list[SpecViolation]:
+    """Every violation of `#/components/schemas/<schema_name>` in `payload` (empty: valid)."""
+    if is_valid(name, schema_name, payload):
+        return []
+    found = violations(name, schema_name, payload)
+    # The compiled verdict is the one that counts; the two are held equal by tests, and a
+    # body they ever disagreed on must still be refused rather than pass with no reason.
+    return found or [SpecViolation("", "does not match LINE's schema")]

@@ -29,16 +29,16 @@ Control API (JSON; errors `{"message"}` with 4xx):
 Phone view: GET / (the page), GET /phone/{asset}; see `phone.py`.
 """
 
-from moph_connect.line_emulator.app import create_emulator_app
-from moph_connect.line_emulator.config import EmulatorChannel, EmulatorConfig
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.server import (
+from line_emulator.app import create_emulator_app
+from line_emulator.config import EmulatorChannel, EmulatorConfig
+from line_emulator.core import Emulator
+from line_emulator.server import (
     BackgroundServer,
     EmulatorServer,
     ShutdownNotifyingServer,
     run_emulator,
 )
-from moph_connect.line_emulator.webhooks import signature
+from line_emulator.webhooks import signature
 
 __all__ = [
     "BackgroundServer",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.requests import Request
@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive
 
-from moph_connect.line_emulator.config import EmulatorChannel
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.ids import (
+from line_emulator.config import EmulatorChannel
+from line_emulator.core import Emulator
+from line_emulator.ids import (
     RECIPIENT_ID_PATTERN,
     USER_ID_PATTERN,
     is_uuid,
@@ -22,9 +22,9 @@ from moph_connect.line_emulator.ids import (
     new_quote_token,
     new_request_id,
 )
-from moph_connect.line_emulator.responses import error_body, error_response, json_response
-from moph_connect.line_emulator.state import AcceptedRequest, Fault, User, Via
-from moph_connect.line_emulator.validation import ErrorDetail
+from line_emulator.responses import error_body, error_response, json_response
+from line_emulator.state import AcceptedRequest, Fault, User, Via
+from line_emulator.validation import ErrorDetail
 
 AUTH_FAILED = (
     "Authentication failed. Confirm that the access token in the authorization header is valid."
@@ -77,7 +77,7 @@ async def hold(read_body: Callable[[], Awaitable[bytes]], receive: Receive, seco
 
 
 class Answer(NamedTuple):
-    """A send endpoint's response, before it becomes a Starlette or a raw ASGI one."""
+    """A send endpoint's response, before it becomes a Starlette one."""
 
     status: int
     body: bytes  # JSON
@@ -96,35 +96,6 @@ def _error(
 
 HeaderLookup = Callable[[str], "str | None"]
 """The first value of a request header, by its name in lower case."""
-
-
-class Exchange(Protocol):
-    """What a send endpoint needs of its request: served by Starlette's `Request` for
-    routed requests and by the raw ASGI fast path (`fastpath.py`) for the hot ones."""
-
-    def header(self, name: str) -> str | None:
-        """The first value of a header (`name` in lower case), if present."""
-        ...
-
-    async def body(self) -> bytes: ...
-
-    async def hold(self, seconds: float) -> None: ...
-
-
-class _RequestExchange:
-    __slots__ = ("_request",)
-
-    def __init__(self, request: Request) -> None:
-        self._request = request
-
-    def header(self, name: str) -> str | None:
-        return self._request.headers.get(name)
-
-    async def body(self) -> bytes:
-        return await self._request.body()
-
-    async def hold(self, seconds: float) -> None:
-        await hold(self._request.body, self._request.receive, seconds)
 
 
 class MessagingApi:
@@ -150,7 +121,7 @@ class MessagingApi:
         return await self._routed(request, "multicast")
 
     async def _routed(self, request: Request, via: Via) -> Response:
-        answer = await self.send(_RequestExchange(request), via)
+        answer = await self.send(request, via)
         return Response(
             answer.body, answer.status, headers=answer.headers, media_type="application/json"
         )
@@ -171,31 +142,23 @@ class MessagingApi:
             body["language"] = user.language
         return json_response(body, headers=headers)
 
-    async def send(self, exchange: Exchange, via: Via) -> Answer:
-        """Push, reply or multicast, whichever way the request came in."""
-        admitted = self._admit(exchange.header, via, take_fault=True)
+    async def send(self, request: Request, via: Via) -> Answer:
+        """Push, reply or multicast."""
+        header = request.headers.get
+        admitted = self._admit(header, via)
         if isinstance(admitted, Answer):
             return admitted
         channel, headers, fault = admitted
         if fault is not None:
-            return await self._fault(exchange, fault, headers)
+            return await self._fault(request, fault, headers)
         # The last await: from here to the response nothing yields to the event loop, so
         # no request with the same retry key (or reply token) can slip in between our
         # check and our record of it, and deliver twice.
-        raw = await exchange.body()
-        return self._counted(channel, self._deliver(raw, exchange.header, channel, via, headers))
-
-    def send_received(self, header: HeaderLookup, raw: bytes, via: Via) -> Answer:
-        """As `send`, for a request read whole, answered at once: injected faults are left
-        for the next requests (the caller takes this way only while none is queued)."""
-        admitted = self._admit(header, via, take_fault=False)
-        if isinstance(admitted, Answer):
-            return admitted
-        channel, headers, _ = admitted
+        raw = await request.body()
         return self._counted(channel, self._deliver(raw, header, channel, via, headers))
 
     def _admit(
-        self, header: HeaderLookup, via: Via, *, take_fault: bool
+        self, header: HeaderLookup, via: Via
     ) -> Answer | tuple[EmulatorChannel, dict[str, str], Fault | None]:
         # Order as at LINE's front door: who is asking, is the platform up, are they
         # within their limit; only then is the request itself looked at.
@@ -207,7 +170,7 @@ class MessagingApi:
             return _error(401, AUTH_FAILED, headers)
         stats = self._state.stats[channel.name]
         stats.requests += 1
-        fault = self._state.take_fault(channel.name) if take_fault else None
+        fault = self._state.take_fault(channel.name)
         if fault is not None:
             stats.faults_injected += 1
             return channel, headers, fault
@@ -216,11 +179,11 @@ class MessagingApi:
             return _error(429, RATE_LIMITED, headers)
         return channel, headers, None
 
-    async def _fault(self, exchange: Exchange, fault: Fault, headers: dict[str, str]) -> Answer:
+    async def _fault(self, request: Request, fault: Fault, headers: dict[str, str]) -> Answer:
         if fault.kind == "429":
             return _error(429, RATE_LIMITED, headers)
         if fault.kind == "timeout":
-            await exchange.hold(fault.timeout_seconds)
+            await hold(request.body, request.receive, fault.timeout_seconds)
         return _error(500, SERVER_ERROR, headers)
 
     def _counted(self, channel: EmulatorChannel, answer: Answer) -> Answer:

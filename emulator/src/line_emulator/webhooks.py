@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp
 import orjson
 
-from moph_connect.line.signature import sign
-from moph_connect.line.spec import validate
-from moph_connect.line_emulator.config import EmulatorChannel
-from moph_connect.line_emulator.ids import new_message_id, new_quote_token, new_webhook_event_id
-from moph_connect.line_emulator.state import User
+from line_contract.signature import sign
+from line_contract.spec import validate
+from line_emulator.config import EmulatorChannel
+from line_emulator.ids import new_message_id, new_quote_token, new_webhook_event_id
+from line_emulator.state import User
 
 USER_AGENT = "LineBotWebhook/2.0"
 
@@ -22,7 +22,7 @@ class WebhookSpecError(RuntimeError):
 
 
 def signature(secret: str, body: bytes) -> str:
-    """`x-line-signature` for a delivery (`moph_connect.line.signature`)."""
+    """`x-line-signature` for a delivery (`line_contract.signature`)."""
     return sign(secret, body)
 
 

@@ -6,17 +6,21 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from moph_connect.clock import Clock, SystemClock
-from moph_connect.environments import ENVIRONMENTS, Environment
-from moph_connect.settings import EMULATOR_CREDENTIALS, ChannelCredentials
+from line_contract.credentials import (
+    CHANNEL_NAMES,
+    EMULATOR_CREDENTIALS,
+    ChannelCredentials,
+    ChannelName,
+)
+from line_emulator.clock import Clock, SystemClock
 
-BOT_DISPLAY_NAMES: dict[Environment, str] = {
+BOT_DISPLAY_NAMES: dict[ChannelName, str] = {
     "production": "MOPH Connect",
     "test": "[TEST] MOPH Connect",
 }
 
 # Where each channel's webhook lives on our service, relative to the service's base URL.
-WEBHOOK_PATHS: dict[Environment, str] = {
+WEBHOOK_PATHS: dict[ChannelName, str] = {
     "production": "/line/webhook",
     "test": "/test/line/webhook",
 }
@@ -73,7 +77,7 @@ class EmulatorConfig:
         *,
         rate_limit_per_second: float | None = 2000.0,
         clock: Clock | None = None,
-        credentials: Mapping[Environment, ChannelCredentials] | None = None,
+        credentials: Mapping[ChannelName, ChannelCredentials] | None = None,
     ) -> EmulatorConfig:
         """The project's two channels, with the built-in emulator credentials unless
         `credentials` gives a channel's own (the service's configured ones, so that both
@@ -92,7 +96,7 @@ class EmulatorConfig:
                 webhook_url=f"{base}{WEBHOOK_PATHS[env]}" if base else None,
                 bot_display_name=BOT_DISPLAY_NAMES[env],
             )
-            for env in ENVIRONMENTS
+            for env in CHANNEL_NAMES
         }
         return cls(
             channels=channels,

@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.responses import error_response, json_response
-from moph_connect.line_emulator.state import FAULT_KINDS, Fault, FaultKind, User
-from moph_connect.line_emulator.webhooks import (
+from line_emulator.core import Emulator
+from line_emulator.responses import error_response, json_response
+from line_emulator.state import FAULT_KINDS, Fault, FaultKind, User
+from line_emulator.webhooks import (
     follow_event,
     location_message_event,
     postback_event,

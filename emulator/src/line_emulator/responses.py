@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from moph_connect.line_emulator.validation import ErrorDetail
+from line_emulator.validation import ErrorDetail
 
 
 def json_response(

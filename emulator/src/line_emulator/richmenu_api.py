@@ -16,19 +16,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from moph_connect.line_emulator.config import EmulatorChannel
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.ids import USER_ID_PATTERN, new_request_id
-from moph_connect.line_emulator.images import image_info
-from moph_connect.line_emulator.messaging import AUTH_FAILED, NOT_FOUND
-from moph_connect.line_emulator.responses import error_response, json_response
-from moph_connect.line_emulator.richmenus import (
+from line_emulator.config import EmulatorChannel
+from line_emulator.core import Emulator
+from line_emulator.ids import USER_ID_PATTERN, new_request_id
+from line_emulator.images import image_info
+from line_emulator.messaging import AUTH_FAILED, NOT_FOUND
+from line_emulator.responses import error_response, json_response
+from line_emulator.richmenus import (
     MAX_IMAGE_BYTES,
     MAX_RICH_MENUS,
     RichMenuImage,
     rule_details,
 )
-from moph_connect.line_emulator.validation import ErrorDetail
+from line_emulator.validation import ErrorDetail
 
 NO_IMAGE: Final = "must upload richmenu image before applying it to user"
 IMAGE_ALREADY_UPLOADED: Final = "An image has already been uploaded to the richmenu"

@@ -15,9 +15,9 @@ from typing import Any, Literal, NamedTuple
 
 import orjson
 
-from moph_connect.line_emulator.changes import Changes
-from moph_connect.line_emulator.config import EmulatorConfig
-from moph_connect.line_emulator.ids import new_reply_token, new_user_id
+from line_emulator.changes import Changes
+from line_emulator.config import EmulatorConfig
+from line_emulator.ids import new_reply_token, new_user_id
 
 Via = Literal["push", "reply", "multicast"]
 FaultKind = Literal["500", "timeout", "429"]

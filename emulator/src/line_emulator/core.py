@@ -7,11 +7,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from moph_connect.line_emulator.config import EmulatorChannel, EmulatorConfig
-from moph_connect.line_emulator.richmenus import RichMenuStore
-from moph_connect.line_emulator.state import EmulatorState, User
-from moph_connect.line_emulator.validation import RequestValidator
-from moph_connect.line_emulator.webhooks import WebhookSender
+from line_emulator.config import EmulatorChannel, EmulatorConfig
+from line_emulator.richmenus import RichMenuStore
+from line_emulator.state import EmulatorState, User
+from line_emulator.validation import SEND_SCHEMAS, RequestValidator
+from line_emulator.webhooks import WebhookSender
 
 
 class Emulator:
@@ -21,7 +21,7 @@ class Emulator:
         self.config = config
         self.state = EmulatorState(config)
         self.rich_menus = RichMenuStore(list(config.channels))
-        self.validator = RequestValidator("messaging-api")
+        self.validator = RequestValidator("messaging-api", SEND_SCHEMAS)
         self.webhooks = WebhookSender(config.webhook_timeout_seconds)
         self._by_token = {channel.access_token: channel for channel in config.channels.values()}
 

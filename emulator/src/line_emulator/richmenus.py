@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from moph_connect.line_emulator.images import ImageType
-from moph_connect.line_emulator.validation import ErrorDetail
+from line_emulator.images import ImageType
+from line_emulator.validation import ErrorDetail
 
 MAX_RICH_MENUS: Final = 1000  # per channel, made through the Messaging API
 MAX_AREAS: Final = 20

@@ -23,10 +23,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive
 
-from moph_connect.line_emulator.control import ControlError
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.responses import json_response
-from moph_connect.line_emulator.state import User, iso_utc
+from line_emulator.control import ControlError
+from line_emulator.core import Emulator
+from line_emulator.responses import json_response
+from line_emulator.state import User, iso_utc
 
 MAX_WAIT_SECONDS: Final = 30.0
 # A first look at a chat shows at most this many of its latest entries.
@@ -66,7 +66,7 @@ class _Asset:
 
 @cache
 def _asset(name: str) -> _Asset:
-    body = resources.files("moph_connect.line_emulator").joinpath("phone", name).read_bytes()
+    body = resources.files("line_emulator").joinpath("phone", name).read_bytes()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return _Asset(body, _ASSET_TYPES[name], etag)
 

@@ -2,8 +2,9 @@
 `/control`, the phone view at `/`. Mount it where `https://api.line.me` would be
 (`{base}/v2/bot/...`).
 
-Starlette rather than FastAPI: the push path is benchmarked at thousands of requests a
-second, and nothing here needs FastAPI's validation or docs.
+Plain Starlette, served by any ASGI server: nothing here needs FastAPI's validation or
+docs, and nothing reaches into the server (the emulator's cost per push is its own work:
+LINE's schema, state; see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from moph_connect.line_emulator.config import EmulatorConfig
-from moph_connect.line_emulator.control import ControlApi, ControlError, control_error_handler
-from moph_connect.line_emulator.core import Emulator
-from moph_connect.line_emulator.fastpath import EmulatorApp
-from moph_connect.line_emulator.messaging import MessagingApi
-from moph_connect.line_emulator.phone import PhoneApi
-from moph_connect.line_emulator.responses import error_response
-from moph_connect.line_emulator.richmenu_api import RichMenuApi
-from moph_connect.line_emulator.webhooks import WebhookSpecError
+from line_emulator.config import EmulatorConfig
+from line_emulator.control import ControlApi, ControlError, control_error_handler
+from line_emulator.core import Emulator
+from line_emulator.messaging import MessagingApi
+from line_emulator.phone import PhoneApi
+from line_emulator.responses import error_response
+from line_emulator.richmenu_api import RichMenuApi
+from line_emulator.webhooks import WebhookSpecError
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -38,7 +38,7 @@ async def _webhook_spec_error(request: Request, exc: Exception) -> Response:
     return error_response(500, str(exc))
 
 
-def create_emulator_app(config: EmulatorConfig) -> EmulatorApp:
+def create_emulator_app(config: EmulatorConfig) -> Starlette:
     """A fresh emulator (own state) serving `config`; its `Emulator` is `app.state.emulator`.
 
     When mounted inside another app, run this app's lifespan from the parent's to share
@@ -58,7 +58,7 @@ def create_emulator_app(config: EmulatorConfig) -> EmulatorApp:
             await emulator.webhooks.close()
 
     messaging = MessagingApi(emulator)
-    app = EmulatorApp(
+    app = Starlette(
         routes=[
             *messaging.routes(),
             *RichMenuApi(emulator).routes(),
@@ -72,6 +72,5 @@ def create_emulator_app(config: EmulatorConfig) -> EmulatorApp:
         },
         lifespan=lifespan,
     )
-    app.messaging = messaging
     app.state.emulator = emulator
     return app
