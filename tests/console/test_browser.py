@@ -5,7 +5,6 @@ Content-Security-Policy rule. Screenshots go to `test-artifacts/console/`."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from moph_connect.db.models import ChannelState
 from tests.conftest import fresh_database_url
 from tests.console.conftest import CONSOLE_SETTINGS, START
 from tests.console.support import PASSWORD, add
-from tests.phone.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
@@ -32,16 +31,8 @@ BRAND_GREEN = "rgb(0, 105, 92)"  # the header's colour: the stylesheet was appli
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: .venv/bin/pip install playwright")
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ second server is another origin.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +26,7 @@ from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.hospitals.service import NewHospital
 from tests.guide.conftest import EXAMPLES, NewPatient, Patient, make_legacy
 from tests.guide.wire import WireTap
-from tests.phone.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -61,16 +60,8 @@ def _site() -> Starlette:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: .venv/bin/pip install playwright")
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import fresh_database_url
 from tests.insights.support import PASSWORD, TODAY, World, add_operators, seed_world
-from tests.phone.conftest import browser  # noqa: F401 - the session's Chromium
 from tests.satisfaction.seed import PATIENT_NAME, bangkok
+from tests.support.browser import chromium
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,12 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Stack
         yield stack, world
 
 
-def signed_in(browser: Any, base_url: str, email: str) -> Any:  # noqa: F811
+def signed_in(browser: Any, base_url: str, email: str) -> Any:
     """A page signed in through the form. What the browser complained of (a script
     error, a Content-Security-Policy violation, a request off this server) goes to
     `page.problems`, which every test expects empty."""
@@ -73,7 +79,7 @@ def fits_the_screen(page: Any) -> bool:
 
 
 def test_satisfaction_for_a_hospital_and_the_ministry(
-    browser: Any,  # noqa: F811
+    browser: Any,
     site: tuple[Stack, World],
 ) -> None:
     stack, _ = site
@@ -118,7 +124,7 @@ def test_satisfaction_for_a_hospital_and_the_ministry(
 
 
 def test_deliveries_search_timeline_and_the_patients_name(
-    browser: Any,  # noqa: F811
+    browser: Any,
     site: tuple[Stack, World],
 ) -> None:
     stack, world = site

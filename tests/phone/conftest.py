@@ -7,12 +7,11 @@ Screenshots go to `test-artifacts/phone/`.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,41 +20,17 @@ import pytest
 from line_emulator import BackgroundServer, EmulatorConfig, EmulatorServer
 from moph_connect.clock import SimulatedClock
 from tests.line_emulator.conftest import PRODUCTION_TOKEN, START, WebhookReceiver
+from tests.support.browser import chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "phone"
 VIEWPORT = {"width": 760, "height": 1400}
 PHONE_VIEWPORT = {"width": 760, "height": 876}
 
 
-def _unavailable(message: str) -> NoReturn:
-    # Never skipped: a browser test that did not run is not a pass. `make test` installs
-    # Chromium (scripts/system-deps); `make quick` deselects these tests on purpose.
-    pytest.fail(message)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is missing: .venv/bin/pip install playwright")
-    if shutil.which(CHROMIUM) is None:
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")
