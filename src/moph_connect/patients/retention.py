@@ -269,11 +269,14 @@ class RetentionJob:
         `check_seconds` (cheap: no query), so a simulated clock moved on is noticed."""
         due = self.clock.now()
         while not stop.is_set():
-            if self.clock.now() >= due:
+            started = self.clock.now()
+            if started >= due:
                 try:
                     await asyncio.to_thread(self.run_once, stop.is_set)
                 except Exception:  # a failed pass must not stop the dispatcher
                     log.exception("the retention job failed")
-                due = self.clock.now() + self.interval
+                # An hour from when this pass began, not ended: a clock that moved on
+                # during a long pass (or a simulated one set forward) gets its pass.
+                due = started + self.interval
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), check_seconds)
