@@ -59,6 +59,7 @@ _EXACT_OR_MOVABLE = (
 
 
 _APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
+_INSERT = insert(_APPOINTMENTS)
 
 
 class AppointmentRepository:
@@ -105,7 +106,7 @@ class AppointmentRepository:
         one object costs more than the INSERT). `appointment` stays outside the session:
         it is the call's record of what it wrote, for rendering and the answer."""
         values = {column.key: getattr(appointment, column.key) for column in _APPOINTMENTS.c}
-        self.session.execute(insert(_APPOINTMENTS), values)
+        self.session.connection().execute(_INSERT, values)
 
     def add_survey(self, survey: Survey) -> None:
         self.session.add(survey)

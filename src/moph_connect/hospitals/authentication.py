@@ -64,14 +64,13 @@ def authenticate_key(
             f"Use the hospital's {environment} key here."
         )
     found = HospitalRepository(session).key_by_hash(keys.hash_key(key))
-    if found is None or not found[1].active:
+    if found is None or not found.hospital_active:
         raise Unauthorized("Unknown, revoked or expired API key.")
-    api_key, hospital = found
-    if not keys.is_usable(api_key.revoked_at, api_key.expires_at, now):
+    if not keys.is_usable(found.revoked_at, found.expires_at, now):
         raise Unauthorized("Unknown, revoked or expired API key.")
-    if api_key.environment != environment:  # cannot happen with well-formed keys
+    if found.environment != environment:  # cannot happen with well-formed keys
         raise Unauthorized("This key belongs to the other environment.")
-    return AuthenticatedHospital(hospital.id, hospital.name, environment)
+    return AuthenticatedHospital(found.hospital_id, found.hospital_name, environment)
 
 
 def _not_issued(environment: Environment) -> NotFound:

@@ -49,6 +49,8 @@ outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+_INSERT_RETURNING_ID = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_INSERT_PAYLOADS = insert(payloads_table)
 # The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
 # request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
 # Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
@@ -107,10 +109,11 @@ class OutboxRepository:
             }
             for message in messages
         ]
-        returning = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
-        ids = list(self.session.scalars(returning, rows))
-        self.session.execute(
-            insert(payloads_table),
+        # On the transaction's connection: the ORM session's execute adds nothing here.
+        connection = self.session.connection()
+        ids = list(connection.execute(_INSERT_RETURNING_ID, rows).scalars())
+        connection.execute(
+            _INSERT_PAYLOADS,
             [
                 {"message_id": message_id, "payload": message.payload}
                 for message_id, message in zip(ids, messages, strict=True)
