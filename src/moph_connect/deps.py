@@ -6,6 +6,7 @@ thread pool, and these three took three thread hops per call for a few attribute
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -53,3 +54,31 @@ async def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress
 ClientAddressDep = Annotated[IPAddress | None, Depends(get_client_address)]
 
 CallBodyDep = Annotated[CallBody, Depends(read_call_body)]
+
+
+@dataclass(frozen=True)
+class HospitalCaller:
+    """Who sent a hospital API call, as the call's front door (appointments/admission.py)
+    needs it: the runtime, the raw Authorization header and the client's address."""
+
+    runtime: Runtime
+    authorization: str | None
+    client: IPAddress | None
+
+
+async def get_hospital_caller(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(hospital_key)],
+) -> HospitalCaller:
+    # One dependency for what every hospital call reads of its request: FastAPI's cost is
+    # per dependency, and the API's calls are the service's hot path (issue 12).
+    runtime: Runtime = request.app.state.runtime
+    peer = request.client.host if request.client else None
+    return HospitalCaller(
+        runtime,
+        request.headers.get("authorization"),
+        client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies),
+    )
+
+
+HospitalCallerDep = Annotated[HospitalCaller, Depends(get_hospital_caller)]

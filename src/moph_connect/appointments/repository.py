@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Table, and_, bindparam, case, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from moph_connect.db.models import (
     Appointment,
@@ -37,8 +37,10 @@ _CALLED = (
 # has not been called for it yet), in one statement: one round trip fewer on every new
 # booking. The exact one sorts first.
 _EXACT = Appointment.appointment_date == bindparam("day")
+_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
+_INSERT = insert(_APPOINTMENTS)
 _EXACT_OR_MOVABLE = (
-    select(Appointment)
+    select(*_APPOINTMENTS.c)
     .where(
         Appointment.hospital_id == bindparam("hospital_id"),
         Appointment.regist_id == bindparam("regist_id"),
@@ -57,9 +59,6 @@ _EXACT_OR_MOVABLE = (
     .limit(1)
 )
 
-
-_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
-_INSERT = insert(_APPOINTMENTS)
 
 
 class AppointmentRepository:
@@ -93,9 +92,15 @@ class AppointmentRepository:
             "today": today,
             "may_move": may_move,
         }
-        found = self.session.scalars(_EXACT_OR_MOVABLE, values).first()
-        if found is None:
+        # Plain columns on the connection: most calls find nothing (a new booking), and
+        # the ORM's select costs several times the query. A row found becomes the
+        # session's own object without a query, as if the ORM had loaded it.
+        row = self.session.connection().execute(_EXACT_OR_MOVABLE, values).first()
+        if row is None:
             return None, False
+        found = Appointment(**row._asdict())
+        make_transient_to_detached(found)
+        self.session.add(found)
         return found, found.appointment_date == appointment_date
 
     def get(self, appointment_id: str) -> Appointment | None:
