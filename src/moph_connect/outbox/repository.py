@@ -111,7 +111,7 @@ class OutboxRepository:
         ]
         # On the transaction's connection: the ORM session's execute adds nothing here.
         connection = self.session.connection()
-        ids = list(connection.execute(_INSERT_RETURNING_ID, rows).scalars())
+        ids: list[int] = list(connection.execute(_INSERT_RETURNING_ID, rows).scalars())
         connection.execute(
             _INSERT_PAYLOADS,
             [
