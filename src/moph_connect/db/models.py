@@ -430,3 +430,16 @@ class ConsoleSession(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class ConsoleSignInFailure(Base):
+    """A refused console sign-in from one source (an IPv4 address, or an IPv6 /64): the
+    sliding window that limits guessing across accounts. Rows older than the window are
+    deleted as new ones come."""
+
+    __tablename__ = "console_sign_in_failures"
+    __table_args__ = (Index("ix_console_sign_in_failures_source", "source", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(index=True)
