@@ -48,6 +48,16 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
         "th": "ไม่มีหน้านี้ หรือคุณไม่มีสิทธิ์ดู",
         "en": "There is no such page, or it is not yours to see.",
     },
+    "method_not_allowed.title": {"th": "ทำรายการนี้ไม่ได้", "en": "Not allowed here"},
+    "method_not_allowed.body": {
+        "th": "หน้านี้ไม่รับคำขอแบบนี้ กรุณาใช้ลิงก์หรือปุ่มในคอนโซล",
+        "en": "This page does not take that kind of request. Use the console's links and buttons.",
+    },
+    "http_error.title": {"th": "คำขอไม่ถูกต้อง", "en": "Request refused"},
+    "http_error.body": {
+        "th": "ไม่สามารถทำตามคำขอนี้ได้ กรุณาลองใหม่จากหน้าคอนโซล",
+        "en": "This request could not be served. Try again from the console's pages.",
+    },
     "back_to_overview": {"th": "กลับไปหน้าภาพรวม", "en": "Back to the overview"},
     # Overview
     "overview.title": {"th": "ภาพรวมการส่งข้อความ", "en": "Delivery overview"},

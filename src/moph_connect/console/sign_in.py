@@ -19,6 +19,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from moph_connect.api.routing import allow_every_method
 from moph_connect.console import csrf
 from moph_connect.console.deps import (
     COOKIE_PATH,
@@ -241,3 +242,7 @@ def language(https: HttpsDep, lang: str = "th", next: str = HOME) -> RedirectRes
         path=COOKIE_PATH,
     )
     return response
+
+
+# Last: a 405 on /console/login names both its methods.
+allow_every_method(router)
