@@ -12,6 +12,7 @@ from moph_connect.console import (
     hospital_pages,
     http_errors,
     overview,
+    password_pages,
     satisfaction_pages,
     sign_in,
 )
@@ -55,4 +56,5 @@ def install(app: FastAPI) -> None:
     app.include_router(hospital_pages.router)
     app.include_router(delivery_pages.router)
     app.include_router(satisfaction_pages.router)
+    app.include_router(password_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -53,7 +53,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _sign_in_threads: CapacityLimiter | None = None
 
 
-def _limiter() -> CapacityLimiter:
+def argon2_limiter() -> CapacityLimiter:
     # Made lazily: a CapacityLimiter belongs to the event loop that first uses it.
     global _sign_in_threads
     if _sign_in_threads is None:
@@ -183,7 +183,7 @@ async def login(
         )
     result = await to_thread.run_sync(
         partial(_check_password, runtime, email, password, source_of(client)),
-        limiter=_limiter(),
+        limiter=argon2_limiter(),
     )
     if result.token is None:
         await asyncio.sleep(runtime.settings.console_failed_sign_in_delay_seconds)

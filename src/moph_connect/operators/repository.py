@@ -62,10 +62,12 @@ class OperatorRepository:
     def end_session(self, token_hash: str) -> None:
         self.session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash))
 
-    def end_sessions_of(self, operator_id: int) -> int:
-        result = self.session.execute(
-            delete(ConsoleSession).where(ConsoleSession.operator_id == operator_id)
-        )
+    def end_sessions_of(self, operator_id: int, *, keep: str | None = None) -> int:
+        """End every session of hers but `keep` (a token hash); how many ended."""
+        statement = delete(ConsoleSession).where(ConsoleSession.operator_id == operator_id)
+        if keep is not None:
+            statement = statement.where(ConsoleSession.token_hash != keep)
+        result = self.session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
     def purge_expired_sessions(self, now: datetime) -> None:

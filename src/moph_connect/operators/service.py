@@ -87,7 +87,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _view(operator: Operator) -> OperatorView:
+def view(operator: Operator) -> OperatorView:
     role: Role = "ministry" if operator.role == "ministry" else "hospital"
     return OperatorView(
         operator.id,
@@ -102,8 +102,8 @@ def _view(operator: Operator) -> OperatorView:
 
 
 def _signed_in(operator: Operator, session_hash: str) -> SignedIn:
-    view = _view(operator)
-    return SignedIn(view.operator_id, view.email, view.role, view.hospital_id, session_hash)
+    seen = view(operator)
+    return SignedIn(seen.operator_id, seen.email, seen.role, seen.hospital_id, session_hash)
 
 
 def add_operator(
@@ -145,11 +145,11 @@ def add_operator(
         detail={"operatorId": operator.id, "role": role, "hospitalId": operator.hospital_id},
         now=now,
     )
-    return _view(operator)
+    return view(operator)
 
 
 def list_operators(session: Session) -> list[OperatorView]:
-    return [_view(operator) for operator in OperatorRepository(session).list_all()]
+    return [view(operator) for operator in OperatorRepository(session).list_all()]
 
 
 def disable_operator(session: Session, email: str, *, now: datetime, actor: str) -> OperatorView:
@@ -166,7 +166,7 @@ def disable_operator(session: Session, email: str, *, now: datetime, actor: str)
         detail={"operatorId": operator.id, "sessionsEnded": ended},
         now=now,
     )
-    return _view(operator)
+    return view(operator)
 
 
 def source_of(address: IPAddress | None) -> str | None:
