@@ -204,6 +204,8 @@ class OutboxMessage(Base):
         ),
         Index("ix_outbox_appointment", "appointment_id"),
         Index("ix_outbox_recipient", "environment", "line_user_id", "status"),
+        # The console overview's ranges of due_at within an environment (migration 0011).
+        Index("ix_outbox_due", "environment", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
