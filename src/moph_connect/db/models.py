@@ -204,6 +204,8 @@ class OutboxMessage(Base):
         ),
         Index("ix_outbox_appointment", "appointment_id"),
         Index("ix_outbox_recipient", "environment", "line_user_id", "status"),
+        # The console overview's ranges of due_at within an environment (migration 0011).
+        Index("ix_outbox_due", "environment", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -430,3 +432,16 @@ class ConsoleSession(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class ConsoleSignInFailure(Base):
+    """A refused console sign-in from one source (an IPv4 address, or an IPv6 /64): the
+    sliding window that limits guessing across accounts. Rows older than the window are
+    deleted as new ones come."""
+
+    __tablename__ = "console_sign_in_failures"
+    __table_args__ = (Index("ix_console_sign_in_failures_source", "source", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(index=True)

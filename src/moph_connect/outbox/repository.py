@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     String,
     Table,
     and_,
@@ -75,6 +76,29 @@ _STEPS_FROM_JSON = text(
 
 OPEN_STATUSES = ("pending", "sending")
 PRIORITIES = (0, 1, 2)
+
+
+def claimable(columns: Any, now: datetime, dialect: str) -> list[ColumnElement[bool]]:
+    """The rows a claim could take now, as the claim looks for them, for counts of them
+    (the due backlog on /metrics and the console): literal open statuses (the claim
+    index's predicate: with bound parameters SQLite cannot prove that partial index
+    applies) and, on SQLite, a range of `available_at` per priority (the index's first
+    column). Without the priorities SQLite, which has no statistics, prefers to read a
+    whole index that starts with the environment (to spare a GROUP BY environment its
+    sort): every row for a backlog of a few. PostgreSQL reads the claim index either
+    way, but with the priorities plans a parallel scan that takes ten times as long
+    (BENCHMARKS.md, "Console overview at scale")."""
+    conditions = [
+        columns.status.in_(bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)),
+        columns.available_at <= now,
+    ]
+    if dialect == "sqlite":
+        conditions.append(
+            columns.priority.in_(
+                bindparam("priorities", PRIORITIES, expanding=True, literal_execute=True)
+            )
+        )
+    return conditions
 
 
 class OutboxRepository:
