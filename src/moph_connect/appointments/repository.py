@@ -100,7 +100,9 @@ class AppointmentRepository:
             return None, False
         found = Appointment(**row._asdict())
         make_transient_to_detached(found)
-        self.session.add(found)
+        # merge, not add: the session may hold this appointment already (a batch that
+        # reruns a chunk in the same session), and then its object is the one returned.
+        found = self.session.merge(found, load=False)
         return found, found.appointment_date == appointment_date
 
     def get(self, appointment_id: str) -> Appointment | None:
