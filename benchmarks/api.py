@@ -28,10 +28,10 @@ processes (its children, found by parent pid). `--workers N` is `--serve-workers
 
 Measured over the measured calls: calls/s, latency p50/p99, the server process's CPU per
 call (utime + stime from /proc/<pid>/stat; for PostgreSQL also the postmaster's and its
-backends'), the server's peak RSS (VmHWM), and the machine's load outside the benchmark.
-Any answer but 2xx fails the run, as does a database afterwards holding other than one
-appointment and one queue card per call made. Progress goes to stderr; the last line on
-stdout is one JSON object of figures (medians over the runs).
+backends'), the server's peak RSS (VmHWM, its processes' summed), and the machine's load
+outside the benchmark. Any answer but 2xx fails the run, as does a database afterwards
+holding other than one appointment and one queue card per call made. Progress goes to
+stderr; the last line on stdout is one JSON object of figures (medians over the runs).
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ import uvloop  # noqa: E402
 from benchmarks.dispatch import Databases, source_version  # noqa: E402
 from benchmarks.measuring import (  # noqa: E402
     machine_busy_seconds,
-    proc_status_kb,
     process_tree_cpu_seconds,
+    process_tree_peak_rss_kb,
     say,
     wait_healthy,
     wait_quiet,
@@ -247,7 +247,7 @@ def one_run(
         path = "/api/queue" if args.call == "queue" else "/api/queue/schedule"
         outcome = uvloop.run(drive(args, base_url + path, key, calls, probe))
         statuses, failures, latencies, first, last = outcome
-        peak_rss_mb = proc_status_kb(server.pid, "VmHWM") / 1024
+        peak_rss_mb = process_tree_peak_rss_kb(server.pid) / 1024  # with its workers
         code = server.terminate()
         if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM once shut down
             say(f"  the server exited with {code}:\n{server.log_tail()}")
