@@ -241,7 +241,8 @@ def one_run(
         process = server_process(url, port, log, args.api_threads, workers, line_api)
     calls = bodies(regists, args.warmup + args.calls)
     with process as server:
-        wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
+        # N processes importing the app on a busy machine: give them time.
+        wait_healthy(base_url, server, 180.0, path="/healthz", what="the server")
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
         path = "/api/queue" if args.call == "queue" else "/api/queue/schedule"
