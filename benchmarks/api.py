@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/api.py [--calls 20000] [--concurrency 64] [--users 1000]
                                        [--database sqlite|postgresql] [--runs 3]
                                        [--call queue|schedule] [--reference]
+                                       [--serve-workers 1,2]
 
 Each run gets a fresh, migrated database (a SQLite file, or a throwaway PostgreSQL server
 started once and emptied per run: `Databases` of benchmarks/dispatch.py), seeded with one
@@ -18,12 +19,19 @@ its reminders). `--reference` also measures, run for run alternating with the se
 bare validated insert of benchmarks/reference_api.py driven the same way, and reports the
 service's rate as a share of it (issue 12: at least 25 %).
 
+`--serve-workers 1,2` (PostgreSQL) measures `moph-connect serve --workers N` for each N
+listed, run for run alternating, alike in every other respect: each server is given the
+same LINE target (`serve --workers` refuses to start without one), the counting stand-in
+of benchmarks/line_sink.py, with credentials for both channels; `--no-worker` pushes
+nothing to it. The server's CPU is then summed over the supervisor and its worker
+processes (its children, found by parent pid). `--workers N` is `--serve-workers N`.
+
 Measured over the measured calls: calls/s, latency p50/p99, the server process's CPU per
 call (utime + stime from /proc/<pid>/stat; for PostgreSQL also the postmaster's and its
-backends'), the server's peak RSS (VmHWM), and the machine's load outside the benchmark.
-Any answer but 2xx fails the run, as does a database afterwards holding other than one
-appointment and one queue card per call made. Progress goes to stderr; the last line on
-stdout is one JSON object of figures (medians over the runs).
+backends'), the server's peak RSS (VmHWM, its processes' summed), and the machine's load
+outside the benchmark. Any answer but 2xx fails the run, as does a database afterwards
+holding other than one appointment and one queue card per call made. Progress goes to
+stderr; the last line on stdout is one JSON object of figures (medians over the runs).
 """
 
 from __future__ import annotations
@@ -56,12 +64,13 @@ import uvloop  # noqa: E402
 from benchmarks.dispatch import Databases, source_version  # noqa: E402
 from benchmarks.measuring import (  # noqa: E402
     machine_busy_seconds,
-    proc_status_kb,
     process_tree_cpu_seconds,
+    process_tree_peak_rss_kb,
     say,
     wait_healthy,
     wait_quiet,
 )
+from benchmarks.servers import line_sink, reference_process, server_process  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -73,7 +82,6 @@ from moph_connect.db.uow import Database  # noqa: E402
 from moph_connect.hospitals.service import register_hospital  # noqa: E402
 from moph_connect.messages import NOTICE_VERSION  # noqa: E402
 from moph_connect.patients.repository import PatientRepository  # noqa: E402
-from tests.delivery.harness import ManagedProcess, cli_command, service_env  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 
 CHANNEL = "production"
@@ -167,24 +175,6 @@ def bodies(regists: list[str], count: int) -> list[bytes]:
     return calls
 
 
-def server_process(
-    url: str, port: int, log: Path, threads: int | None, workers: int = 1
-) -> ManagedProcess:
-    """`moph-connect serve --no-worker` (with `workers` > 1: `serve --workers N`, N
-    processes on one port, PostgreSQL only; CPU is then measured over the process tree)."""
-    settings = {"database_url": url, "host": "127.0.0.1", "port": str(port)}
-    # One hospital at full speed, many calls per patient: the API's own cost is measured,
-    # so its rate limits (README, "Rate limits") are off.
-    settings.update(api_rate_per_second="0", patient_messages_per_day="0")
-    if threads is not None:
-        settings["api_threads"] = str(threads)
-    env = service_env({**settings, "log_level": "WARNING"})
-    command = [*cli_command(), "serve", "--no-worker"]
-    if workers > 1:
-        command += ["--workers", str(workers)]
-    return ManagedProcess(command, env, log)
-
-
 async def drive(
     args: argparse.Namespace, url: str, key: str, calls: list[bytes], probe: Callable[[], Snapshot]
 ) -> tuple[Counter[int], list[str], list[float], Snapshot, Snapshot]:
@@ -222,18 +212,18 @@ async def drive(
     return statuses, failures, latencies, first, last
 
 
-def reference_process(path: Path, port: int, log: Path) -> ManagedProcess:
-    script = Path(__file__).with_name("reference_api.py")
-    return ManagedProcess([sys.executable, str(script), str(path), str(port)], service_env({}), log)
-
-
 def reference_stored(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM calls").fetchone()[0])
 
 
 def one_run(
-    args: argparse.Namespace, databases: Databases, run: int, reference: bool = False
+    args: argparse.Namespace,
+    databases: Databases,
+    run: int,
+    reference: bool = False,
+    workers: int = 1,
+    line_api: str | None = None,
 ) -> RunResult:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -248,16 +238,17 @@ def one_run(
         key, regists = seed(url, args.users)
         postmaster = databases.postmaster_pid
         log = databases.workdir / f"serve-{run}.log"
-        process = server_process(url, port, log, args.api_threads, args.workers)
+        process = server_process(url, port, log, args.api_threads, workers, line_api)
     calls = bodies(regists, args.warmup + args.calls)
     with process as server:
-        wait_healthy(base_url, server, 60.0, path="/healthz", what="the server")
+        # N processes importing the app on a busy machine: give them time.
+        wait_healthy(base_url, server, 180.0, path="/healthz", what="the server")
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
         path = "/api/queue" if args.call == "queue" else "/api/queue/schedule"
         outcome = uvloop.run(drive(args, base_url + path, key, calls, probe))
         statuses, failures, latencies, first, last = outcome
-        peak_rss_mb = proc_status_kb(server.pid, "VmHWM") / 1024
+        peak_rss_mb = process_tree_peak_rss_kb(server.pid) / 1024  # with its workers
         code = server.terminate()
         if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM once shut down
             say(f"  the server exited with {code}:\n{server.log_tail()}")
@@ -291,7 +282,7 @@ def one_run(
         background_before=quiet,
         background_during=max(0.0, busy - ours) / seconds,
     )
-    what = "reference, SQLite" if reference else args.database
+    what = "reference, SQLite" if reference else f"{args.database}, {workers} process(es)"
     say(
         f"run {run}/{args.runs} ({what}): {result.rate:,.0f} calls/s over "
         f"{seconds:.1f} s ({answered}); latency p50 {result.p50_ms:.1f} ms, p99 "
@@ -304,41 +295,59 @@ def one_run(
     return result
 
 
-def summarise(
-    args: argparse.Namespace, results: list[RunResult], references: list[RunResult]
-) -> dict[str, Any]:
-    def median(values: list[float], digits: int = 0) -> float:
-        return round(statistics.median(values), digits)
+def _median(values: list[float], digits: int = 0) -> float:
+    return round(statistics.median(values), digits)
 
-    reference: dict[str, Any] = {}
+
+def _figures(results: list[RunResult], references: list[RunResult]) -> dict[str, Any]:
+    median = _median
+    figures = {
+        "rate": round(median([r.rate for r in results])),
+        "rates": [round(r.rate) for r in results],
+        "p50_ms": median([r.p50_ms for r in results], 1),
+        "p99_ms": median([r.p99_ms for r in results], 1),
+        "p99s_ms": [round(r.p99_ms, 1) for r in results],
+        "server_cpu_us": round(median([r.server_cpu_us for r in results])),
+        "server_cpu_us_runs": [round(r.server_cpu_us) for r in results],
+        "postgres_cpu_us": round(median([r.postgres_cpu_us for r in results])),
+        "server_peak_rss_mb": round(max(r.server_peak_rss_mb for r in results)),
+        "background_cores": round(max(r.background_during for r in results), 2),
+    }
     if references:
         rate = statistics.median([r.rate for r in references])
-        reference = {
-            "reference_rate": round(rate),
-            "reference_rates": [round(r.rate) for r in references],
-            "reference_server_cpu_us": round(median([r.server_cpu_us for r in references])),
-            "reference_p99_ms": median([r.p99_ms for r in references], 1),
-            "share_of_reference": round(statistics.median([r.rate for r in results]) / rate, 3),
-        }
-    return {
+        figures["share_of_reference"] = round(figures["rate"] / rate, 3)
+    return figures
+
+
+def summarise(
+    args: argparse.Namespace, results: dict[int, list[RunResult]], references: list[RunResult]
+) -> dict[str, Any]:
+    """The medians over the runs; with several `--serve-workers` counts, those of each
+    under `by_workers`."""
+    summary: dict[str, Any] = {
         "database": args.database,
         "call": args.call,
-        "workers": args.workers,
         "calls": args.calls,
         "concurrency": args.concurrency,
         "users": args.users,
         "runs": args.runs,
         "source": source_version(),
-        "rate": round(median([r.rate for r in results])),
-        "rates": [round(r.rate) for r in results],
-        "p50_ms": median([r.p50_ms for r in results], 1),
-        "p99_ms": median([r.p99_ms for r in results], 1),
-        "server_cpu_us": round(median([r.server_cpu_us for r in results])),
-        "postgres_cpu_us": round(median([r.postgres_cpu_us for r in results])),
-        "server_peak_rss_mb": round(max(r.server_peak_rss_mb for r in results)),
-        "background_cores": round(max(r.background_during for r in results), 2),
-        **reference,
     }
+    if len(results) == 1:
+        ((workers, runs),) = results.items()
+        summary.update(workers=workers, **_figures(runs, references))
+    else:
+        summary["by_workers"] = {
+            str(workers): _figures(runs, references) for workers, runs in results.items()
+        }
+    if references:
+        summary.update(
+            reference_rate=round(statistics.median([r.rate for r in references])),
+            reference_rates=[round(r.rate) for r in references],
+            reference_server_cpu_us=round(_median([r.server_cpu_us for r in references])),
+            reference_p99_ms=_median([r.p99_ms for r in references], 1),
+        )
+    return summary
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -349,7 +358,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--call", choices=("queue", "schedule"), default="queue")
-    parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
+    parser.add_argument("--workers", type=int, help="serve --workers (PostgreSQL)")
+    parser.add_argument(
+        "--serve-workers",
+        type=_counts,
+        help="serve --workers N for each N of a comma-separated list (PostgreSQL), "
+        "alternating run for run, each against a LINE sink",
+    )
     parser.add_argument(
         "--reference",
         action="store_true",
@@ -365,7 +380,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.calls - 1, args.concurrency, args.runs, args.users) < 1 or args.warmup < 0:
         parser.error("--calls must be 2 or more, --concurrency, --runs and --users positive")
+    if args.workers is not None and args.serve_workers is not None:
+        parser.error("--workers N is --serve-workers N: give one of them")
+    if args.serve_workers is None:
+        args.serve_workers = [args.workers or 1]
+    if min(args.serve_workers) < 1:
+        parser.error("--workers and --serve-workers take positive counts")
+    if max(args.serve_workers) > 1 and args.database != "postgresql":
+        parser.error("serve --workers needs PostgreSQL (--database postgresql)")
     return args
+
+
+def _counts(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
@@ -377,10 +404,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="moph-bench-api-"))
     try:
-        with Databases(args.database, None, workdir) as databases:
-            results, references = [], []
+        with contextlib.ExitStack() as stack:
+            databases = stack.enter_context(Databases(args.database, None, workdir))
+            # Every server alike when their process counts are compared (`serve
+            # --workers` needs a LINE target): the sink, which --no-worker never calls.
+            line_api = None
+            if max(args.serve_workers) > 1:
+                line_api = stack.enter_context(line_sink(workdir / "line-sink.log"))
+            results: dict[int, list[RunResult]] = {n: [] for n in args.serve_workers}
+            references = []
             for run in range(1, args.runs + 1):
-                results.append(one_run(args, databases, run))
+                for workers in args.serve_workers:
+                    results[workers].append(
+                        one_run(args, databases, run, workers=workers, line_api=line_api)
+                    )
                 if args.reference:
                     references.append(one_run(args, databases, run, reference=True))
     finally:

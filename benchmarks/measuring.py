@@ -63,6 +63,19 @@ def process_tree_cpu_seconds(root: int) -> float:
     return total
 
 
+def process_tree_peak_rss_kb(root: int) -> int:
+    """Peak RSS (VmHWM) of `root` plus its direct children's (`serve --workers`: the
+    supervisor and its worker processes)."""
+    total = proc_status_kb(root, "VmHWM")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError, LookupError):
+            if int(_stat_fields(int(entry.name))[1]) == root:
+                total += proc_status_kb(int(entry.name), "VmHWM")
+    return total
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]

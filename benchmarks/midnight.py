@@ -6,9 +6,10 @@
 
 A fresh, migrated database is seeded (Core bulk inserts, not timed) with --hospitals
 hospitals and --calls patients spread evenly over them, each with a MOPH Connect ID at
-her hospital. `moph-connect serve --no-worker` (or `serve --workers N` on PostgreSQL) runs
-as its own process. Then every hospital sends its share of the night's schedule calls,
-one appointment per patient, the day after tomorrow (both reminders ahead):
+her hospital. `moph-connect serve --no-worker` (or `serve --workers N` on PostgreSQL, with
+benchmarks/line_sink.py as its LINE target) runs as its own process. Then every hospital
+sends its share of the night's schedule calls, one appointment per patient, the day after
+tomorrow (both reminders ahead):
 
 - `--mode batch`: `POST /api/queue/schedule/batch` with --batch-size items, --concurrency
   batches in flight (hospital systems running at the same time);
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import shutil
 import signal
@@ -43,9 +45,10 @@ if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.*`, `tests.*`
 import aiohttp  # noqa: E402
 import orjson  # noqa: E402
 import uvloop  # noqa: E402
-from benchmarks.api import Snapshot, _exit_on_sigterm, server_process, session_at  # noqa: E402
+from benchmarks.api import Snapshot, _exit_on_sigterm, session_at  # noqa: E402
 from benchmarks.dispatch import Databases, source_version  # noqa: E402
 from benchmarks.measuring import say, wait_healthy  # noqa: E402
+from benchmarks.servers import line_sink, server_process  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from moph_connect.appointments.schemas import SEED_EXAMPLE  # noqa: E402
@@ -162,7 +165,11 @@ def run(args: argparse.Namespace, databases: Databases) -> dict[str, Any]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = databases.workdir / "serve.log"
-    with server_process(url, port, log, None, args.workers) as server:
+    with contextlib.ExitStack() as stack:
+        line_api = None
+        if args.workers > 1:  # serve --workers needs a LINE target; --no-worker pushes none
+            line_api = stack.enter_context(line_sink(databases.workdir / "line-sink.log"))
+        server = stack.enter_context(server_process(url, port, log, None, args.workers, line_api))
         wait_healthy(base_url, server, 120.0, path="/healthz", what="the server")
         probe = functools.partial(Snapshot.take, server.pid, databases.postmaster_pid)
         first = probe()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from tests.api.test_batch import batch_item, count_rows, post_batch
+from tests.api.test_batch_failures import comparable
 from tests.conftest import fresh_database_url
 from tests.support.stack import Stack, running_stack
 
@@ -39,3 +41,39 @@ def test_an_item_refused_after_its_writes_is_undone_and_its_neighbours_stay(
     assert [r["status"] for r in answer["results"]] == [202, 429, 202]
     assert "at most 2 a day" in answer["results"][1]["problem"]["detail"]
     assert count_rows(limited_stack, hospital.hospital_id) == (2, 4)
+
+
+def test_the_daily_limit_counts_what_earlier_items_of_the_chunk_planned(
+    limited_stack: Stack,
+) -> None:
+    """Counted ahead for the chunk, a patient's messages of today are counted again once an
+    item planned more for her (here a move's notice, planned before its reminders are
+    counted): the same answers as the same calls one by one."""
+    hospital = limited_stack.register_hospital()
+    users = [limited_stack.follow(name=f"ผู้ป่วย {n}") for n in range(4)]
+    p_batch, q_batch, p_single, q_single = (
+        limited_stack.pick_hospital(u, hospital.hospital_id) for u in users
+    )
+
+    def calls(p: str, q: str) -> list[dict[str, Any]]:
+        return [
+            batch_item(p, "L1"),  # her two reminders: the limit reached
+            batch_item(p, "L1"),  # plans nothing: accepted
+            batch_item(q, "L2"),
+            batch_item(p, "L3"),  # 429
+            {**batch_item(q, "L2"), "appointmentDate": "2018-05-02"},  # notice + 2: 429
+            batch_item(q, "L2"),
+        ]
+
+    answer = post_batch(limited_stack, hospital.production_key, calls(p_batch, q_batch)).json()
+    singles = []
+    for body in calls(p_single, q_single):
+        response = limited_stack.call("/api/queue/schedule", hospital.production_key, body)
+        field = "appointment" if response.status_code == 202 else "problem"
+        singles.append({"status": response.status_code, field: response.json()})
+    batch_ids: dict[str, str] = {}
+    single_ids: dict[str, str] = {}
+    assert [comparable(r, batch_ids) for r in answer["results"]] == [
+        comparable(r, single_ids) for r in singles
+    ]
+    assert [r["status"] for r in answer["results"]] == [202, 202, 202, 429, 429, 202]
