@@ -103,3 +103,31 @@ def test_a_new_date_for_the_same_queue_number_moves_the_appointment(
     # A queue call for the new date sends no second queue card: the notice replaced it.
     again = shared_stack.call("/api/queue", hospital.production_key, moved_body).json()
     assert [s["kind"] for s in again["skipped"]] == ["queue_card"]
+
+
+def test_moved_back_to_its_first_date_the_reminders_are_planned_again(
+    shared_stack: Stack, booked: tuple[NewHospital, str, str, dict[str, Any]]
+) -> None:
+    # A hospital moves an appointment to another day and then back: the first day's
+    # reminders, cancelled by the first move, must be planned again (they were "already
+    # planned": the cancelled rows' dedup keys blocked them, and the patient got none).
+    hospital, _, _, body = booked
+    moved_body = {**body, "appointmentDate": "2018-05-02"}
+    assert shared_stack.call("/api/queue/schedule", hospital.production_key, moved_body).json()
+    back = shared_stack.call("/api/queue/schedule", hospital.production_key, body)
+    assert back.status_code == 202, back.text
+    answer = back.json()
+    assert answer["appointmentDate"] == body["appointmentDate"]
+    assert answer["skipped"] == []
+    due = [(m["kind"], m["status"], m["dueAt"]) for m in answer["messages"]]
+    assert ("reminder_day_before", "pending", "2018-04-29T09:00:00+07:00") in due
+    assert ("reminder_same_day", "pending", "2018-04-30T06:00:00+07:00") in due
+    assert ("reminder_day_before", "cancelled", "2018-05-01T09:00:00+07:00") in due
+    # And a repeat of the call plans nothing twice.
+    repeat = shared_stack.call("/api/queue/schedule", hospital.production_key, body).json()
+    reminders = [
+        m["kind"]
+        for m in repeat["messages"]
+        if m["status"] == "pending" and m["kind"].startswith("reminder_")
+    ]
+    assert sorted(reminders) == ["reminder_day_before", "reminder_same_day"]

@@ -224,6 +224,15 @@ class ChunkOutbox(OutboxRepository):
         self.writes.flush()
         return super().for_appointment(appointment_id)
 
-    def cancel_pending(self, appointment_id: str, kinds: Iterable[str], reason: str) -> int:
+    def cancel_pending(
+        self,
+        appointment_id: str,
+        kinds: Iterable[str],
+        reason: str,
+        *,
+        release_dedup_keys: bool = False,
+    ) -> int:
         self.writes.flush()
-        return super().cancel_pending(appointment_id, kinds, reason)
+        return super().cancel_pending(
+            appointment_id, kinds, reason, release_dedup_keys=release_dedup_keys
+        )

@@ -60,7 +60,6 @@ _EXACT_OR_MOVABLE = (
 )
 
 
-
 class AppointmentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -310,7 +310,10 @@ class AppointmentService:
         """Same hospital, patient and queue number, another day: the old day's pending
         messages go, the patient is told, and the call then plans for the new day."""
         self.outbox.cancel_pending(
-            appointment.id, rules.MESSAGE_KINDS, f"moved to {new_date.isoformat()}"
+            appointment.id,
+            rules.MESSAGE_KINDS,
+            f"moved to {new_date.isoformat()}",
+            release_dedup_keys=True,  # the appointment may come back to this day
         )
         appointment.appointment_date = new_date
         appointment.updated_at = now

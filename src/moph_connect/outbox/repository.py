@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    cast,
     exists,
     func,
     insert,
@@ -187,10 +188,25 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def cancel_pending(self, appointment_id: str, kinds: Iterable[str], reason: str) -> int:
+    def cancel_pending(
+        self,
+        appointment_id: str,
+        kinds: Iterable[str],
+        reason: str,
+        *,
+        release_dedup_keys: bool = False,
+    ) -> int:
+        """`release_dedup_keys`: the cancelled rows give up their dedup keys (each gets its
+        id appended), so that the same messages can be planned again later: an appointment
+        moved away from a day may come back to it. Otherwise a cancelled row keeps its key
+        and blocks its message from being planned again (a reminder cancelled because the
+        patient was already called must stay so)."""
         kinds = list(kinds)
         if not kinds:
             return 0
+        values: dict[str, Any] = {"status": "cancelled", "last_error": reason}
+        if release_dedup_keys:
+            values["dedup_key"] = outbox.c.dedup_key + ":released:" + cast(outbox.c.id, String)
         result = self.session.execute(
             update(outbox)
             .where(
@@ -198,7 +214,7 @@ class OutboxRepository:
                 outbox.c.kind.in_(kinds),
                 outbox.c.status == "pending",
             )
-            .values(status="cancelled", last_error=reason)
+            .values(**values)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
