@@ -29,6 +29,7 @@ from moph_connect.appointments.service import AppointmentService
 from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
 from moph_connect.environments import Environment
 from moph_connect.hospitals.authentication import AuthenticatedHospital
+from moph_connect.sandbox.recording import CallNote
 from moph_connect.scheduling.rules import CallKind
 
 
@@ -70,8 +71,10 @@ def build_router(environment: Environment) -> APIRouter:
                 return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
 
             authenticate = admission.by_call(environment, body, authorization, client)
+            # Test calls are kept for the console's sandbox (admission.py records them).
+            note = CallNote(prefix + path, body.fields) if environment == "test" else None
             return await admission.admitted_and_served(
-                runtime, environment, authenticate, client, serve, serve_alone
+                runtime, environment, authenticate, client, serve, serve_alone, note
             )
 
         router.add_api_route(
