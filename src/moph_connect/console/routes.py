@@ -11,6 +11,7 @@ from moph_connect.console import (
     delivery_pages,
     hospital_pages,
     overview,
+    sandbox_pages,
     satisfaction_pages,
     sign_in,
 )
@@ -53,4 +54,5 @@ def install(app: FastAPI) -> None:
     app.include_router(hospital_pages.router)
     app.include_router(delivery_pages.router)
     app.include_router(satisfaction_pages.router)
+    app.include_router(sandbox_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -170,7 +170,7 @@ class RetentionRepository:
         return RetentionCounts(webhook_events=_count(deleted))
 
     def purge_sandbox_calls(self, called_before: datetime, limit: int = BATCH) -> RetentionCounts:
-        ids = list(
+        ids: list[int] = list(
             self.session.scalars(
                 select(_sandbox.c.id).where(_sandbox.c.called_at < called_before).limit(limit)
             )

@@ -121,7 +121,18 @@ class SandboxRepository:
             .order_by(_calls.c.id.desc())
             .limit(limit)
         )
-        return [RecordedCall(*row) for row in rows]
+        return [
+            RecordedCall(
+                id=row.id,
+                called_at=row.called_at,
+                endpoint=row.endpoint,
+                status=row.status,
+                regist_id=row.regist_id,
+                request=row.request,
+                answer=row.answer,
+            )
+            for row in rows
+        ]
 
     def count(self, hospital_id: str) -> int:
         found = self.session.scalar(
