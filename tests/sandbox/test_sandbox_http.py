@@ -137,6 +137,7 @@ def test_a_hospital_user_sees_her_sandbox_only(sandbox_stack: Stack) -> None:
         assert mine.status_code == 200
         assert f'data-regist="{regist}"' in mine.text and "/test/api/queue" in mine.text
         assert NAME not in mine.text  # lists never name her
+        assert SEED_EXAMPLE["queueNumber"] in mine.text  # the request shown, Thai as Thai
         patient = http.get(f"/console/sandbox/{hospital.hospital_id}/patients/{regist}")
         assert patient.status_code == 200
         assert 'data-kind="queue_card"' in patient.text and "fx-bubble" in patient.text

@@ -12,15 +12,16 @@ the test patient received them, never in lists.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from moph_connect.console.deps import ConsoleLang, CurrentOperator
 from moph_connect.console.errors import ConsoleNotFound
-from moph_connect.console.pages import PREFIX, page
+from moph_connect.console.pages import PREFIX, page, templates
 from moph_connect.console.phone_view import colors_css, colors_query, draw
 from moph_connect.console.scoping import require_hospital, scope_of
 from moph_connect.deps import RuntimeDep
@@ -30,6 +31,15 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _REGIST_ID: Final = re.compile(r"[0-9a-f]{24}")
 _HOSPITAL_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 COLORS_PATH: Final = f"{PREFIX}/sandbox-colors.css"
+
+
+def _pretty_json(value: Any) -> str:
+    """Indented JSON with Thai as Thai (Jinja2's `tojson` writes \\u escapes); the
+    template's autoescape makes it safe HTML."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+templates.env.filters["pretty_json"] = _pretty_json
 
 
 def _hospital_name(runtime: RuntimeDep, hospital_id: str) -> str:
