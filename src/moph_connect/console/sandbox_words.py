@@ -28,7 +28,7 @@ WORDS: Final[dict[str, Mapping[Literal["th", "en"], str]]] = {
         "patient's name) and what each test patient received.",
     },
     "sbx.patients": {"th": "ผู้ป่วยทดสอบ", "en": "Test patients"},
-    "sbx.regist": {"th": "MOPH Connect ID", "en": "MOPH Connect ID"},
+    "sbx.regist": {"th": "รหัส MOPH Connect ID", "en": "MOPH Connect ID"},
     "sbx.messages": {"th": "ข้อความ", "en": "Messages"},
     "sbx.latest": {"th": "ล่าสุด", "en": "Latest"},
     "sbx.no_patients": {
