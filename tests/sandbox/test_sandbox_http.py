@@ -14,7 +14,9 @@ from sqlalchemy import select
 from moph_connect.appointments.schemas import SEED_EXAMPLE
 from moph_connect.db.models import SandboxCall
 from moph_connect.hospitals.service import NewHospital
-from moph_connect.patients.retention import RetentionRepository
+from moph_connect.patients.erasure import ErasureRepository
+from moph_connect.patients.repository import PatientRepository
+from moph_connect.patients.retention import RetentionJob
 from moph_connect.sandbox.recording import CallNote
 from moph_connect.sandbox.repository import KEPT_PER_HOSPITAL, SandboxRepository
 from tests.console.support import add, signed_in
@@ -117,10 +119,24 @@ def test_retention_erases_calls_older_than_its_days(sandbox_stack: Stack) -> Non
         repository = SandboxRepository(session)
         repository.record(hospital.hospital_id, CallNote("/old", {}), 202, {}, now - timedelta(8))
         repository.record(hospital.hospital_id, CallNote("/new", {}), 202, {}, now - timedelta(6))
-    with sandbox_stack.database.transaction() as session:
-        counts = RetentionRepository(session).purge_sandbox_calls(now - timedelta(days=7))
-    assert counts.sandbox_calls >= 1
+    job = RetentionJob(sandbox_stack.database, sandbox_stack.clock, retention_days=30)
+    counts = job.run_once()  # the job every dispatcher runs hourly; 7 days by default
+    assert counts is not None and counts.sandbox_calls >= 1
     assert [r.endpoint for r in _rows(sandbox_stack, hospital.hospital_id)] == ["/new"]
+
+
+def test_a_patient_s_erasure_takes_her_test_calls_with_it(sandbox_stack: Stack) -> None:
+    hospital = sandbox_stack.register_hospital()
+    her, other = sandbox_stack.follow("test"), sandbox_stack.follow("test")
+    regists = [sandbox_stack.pick_hospital(u, hospital.hospital_id) for u in (her, other)]
+    for regist in regists:
+        answer = sandbox_stack.call("/test/api/queue", hospital.test_key, _body(regist))
+        assert answer.status_code == 202, answer.text
+    with sandbox_stack.database.transaction() as session:
+        user = PatientRepository(session).line_user("test", her)
+        assert user is not None
+        ErasureRepository(session).erase(user, sandbox_stack.clock.now(), current_event_id="e")
+    assert [r.regist_id for r in _rows(sandbox_stack, hospital.hospital_id)] == [regists[1]]
 
 
 def test_a_hospital_user_sees_her_sandbox_only(sandbox_stack: Stack) -> None:
