@@ -184,3 +184,28 @@ def test_the_ministry_picks_a_hospital(sandbox_stack: Stack) -> None:
         page = http.get(chosen.headers["location"])
         assert page.status_code == 200 and f'data-regist="{regist}"' in page.text
     assert sandbox_stack.api.get("/console/sandbox").status_code == 303  # sign in first
+
+
+def test_fetching_and_cancelling_are_recorded_too(sandbox_stack: Stack) -> None:
+    hospital, regist = _test_patient(sandbox_stack)
+    body = _body(regist)
+    booked = sandbox_stack.call("/test/api/queue", hospital.test_key, body).json()
+    appointment = booked["appointmentId"]
+    auth = {"Authorization": f"Bearer {hospital.test_key}"}
+    fetched = sandbox_stack.api.get(f"/test/api/queue/{appointment}", headers=auth)
+    assert fetched.status_code == 200, fetched.text
+    cancelled = sandbox_stack.call("/test/api/queue/cancel", hospital.test_key, body)
+    assert cancelled.status_code == 202, cancelled.text
+    missing = "a" + "0" * 24
+    deleted = sandbox_stack.api.delete(f"/test/api/queue/{missing}", headers=auth)
+    assert deleted.status_code == 404
+    rows = _rows(sandbox_stack, hospital.hospital_id)
+    assert [(r.endpoint, r.status) for r in rows] == [
+        ("/test/api/queue", 202),
+        (f"GET /test/api/queue/{appointment}", 200),
+        ("/test/api/queue/cancel", 202),
+        (f"DELETE /test/api/queue/{missing}", 404),
+    ]
+    assert rows[1].answer["appointmentId"] == appointment
+    assert rows[2].answer["status"] == "cancelled" and rows[2].regist_id == regist
+    assert NAME not in orjson.dumps([[r.request, r.answer] for r in rows]).decode()

@@ -22,6 +22,7 @@ import anyio
 import orjson
 from anyio import to_thread
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -44,6 +45,7 @@ from moph_connect.scheduling import rules
 
 Authenticate = Callable[[Session, datetime], AuthenticatedHospital]
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _admit_in(
@@ -130,6 +132,30 @@ def _record_alone(
 ) -> None:
     with runtime.database.transaction() as session:
         _record(session, note, hospital.hospital_id, outcome, runtime.clock.now())
+
+
+def served_and_recorded(
+    runtime: Runtime,
+    note: CallNote | None,
+    hospital: AuthenticatedHospital,
+    status: int,
+    serve: Callable[[Session], M],
+) -> M:
+    """`serve` in a transaction of its own, for a call already admitted (cancel, get,
+    delete); a test call's answer is recorded in the same transaction, its refusal in
+    one of its own."""
+    try:
+        with runtime.database.transaction() as session:
+            answer = serve(session)
+            if note is not None:
+                body = answer.model_dump(mode="json")
+                repository = SandboxRepository(session)
+                repository.record(hospital.hospital_id, note, status, body, runtime.clock.now())
+    except Exception as error:
+        if note is not None:
+            _record_alone(runtime, note, hospital, error)
+        raise
+    return answer
 
 
 async def admitted(
