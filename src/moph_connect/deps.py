@@ -1,7 +1,12 @@
-"""FastAPI dependencies, as `Annotated` aliases the endpoints declare."""
+"""FastAPI dependencies, as `Annotated` aliases the endpoints declare.
+
+Each is `async def` although none awaits: FastAPI runs a plain `def` dependency in its
+thread pool, and these three took three thread hops per call for a few attribute reads.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -12,7 +17,7 @@ from moph_connect.networks import IPAddress, client_address
 from moph_connect.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -31,7 +36,7 @@ hospital_key = HTTPBearer(
 )
 
 
-def get_authorization(
+async def get_authorization(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(hospital_key)],
 ) -> str | None:
@@ -41,7 +46,7 @@ def get_authorization(
 AuthorizationDep = Annotated[str | None, Depends(get_authorization)]
 
 
-def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | None:
+async def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | None:
     peer = request.client.host if request.client else None
     return client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies)
 
@@ -49,3 +54,31 @@ def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | Non
 ClientAddressDep = Annotated[IPAddress | None, Depends(get_client_address)]
 
 CallBodyDep = Annotated[CallBody, Depends(read_call_body)]
+
+
+@dataclass(frozen=True)
+class HospitalCaller:
+    """Who sent a hospital API call, as the call's front door (appointments/admission.py)
+    needs it: the runtime, the raw Authorization header and the client's address."""
+
+    runtime: Runtime
+    authorization: str | None
+    client: IPAddress | None
+
+
+async def get_hospital_caller(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(hospital_key)],
+) -> HospitalCaller:
+    # One dependency for what every hospital call reads of its request: FastAPI's cost is
+    # per dependency, and the API's calls are the service's hot path (issue 12).
+    runtime: Runtime = request.app.state.runtime
+    peer = request.client.host if request.client else None
+    return HospitalCaller(
+        runtime,
+        request.headers.get("authorization"),
+        client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies),
+    )
+
+
+HospitalCallerDep = Annotated[HospitalCaller, Depends(get_hospital_caller)]

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     console_max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
     console_lockout_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
     console_failed_sign_in_delay_seconds: float = Field(default=1.0, ge=0, le=10)
+    # Refused sign-ins from one source address (an IPv6 /64) in a sliding window, whatever
+    # the accounts tried: beyond it every sign-in from there is refused until the oldest
+    # ages out (one password sprayed over many accounts; 0: off).
+    console_failed_sign_ins_per_address: int = Field(default=20, ge=0, le=100_000)
+    console_failed_sign_in_window_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
 
     # Whether `serve` runs the dispatcher in its process(es); `--no-worker` sets it false.
     serve_dispatcher: bool = True

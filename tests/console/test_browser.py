@@ -175,3 +175,45 @@ def test_a_hospital_user_on_her_phone_sees_hers_and_nothing_else(
         page.context.close()
     # A 404 is logged by Chromium as a failed resource: that one is expected.
     assert [p for p in problems if "404" not in p] == []
+
+
+def test_an_operator_changes_her_password_then_signs_in_with_it(browser: Any, stack: Stack) -> None:
+    email = add(stack, "hospital", stack.register_hospital("โรงพยาบาลเปลี่ยนรหัส").hospital_id)
+    new_password = "a new passphrase for the console"
+    problems: list[str] = []
+    page = _page(browser, stack, PHONE, problems)
+    try:
+        _sign_in(page, stack, email)
+        page.click("header a[href='/console/password']")
+        page.wait_for_selector("form[action='/console/password']")
+        _shot(page, "change-password-phone")
+        page.fill("#current_password", PASSWORD)
+        page.fill("#new_password", new_password)
+        page.fill("#new_password_again", new_password)
+        page.click("form[action='/console/password'] button[type=submit]")
+        page.wait_for_selector("p.notice[role=status]")
+        assert urlsplit(page.url).path == "/console/password"
+        _shot(page, "change-password-done-phone")
+
+        page.click("form[action='/console/logout'] button")
+        page.wait_for_selector("p.notice")
+        page.goto(stack.base_url + "/console/overview")
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)  # the old one no longer opens it
+        page.click("form[action='/console/login'] button[type=submit]")
+        page.wait_for_selector("p.error[role=alert]")
+        page.fill("#password", new_password)
+        page.click("form[action='/console/login'] button[type=submit]")
+        page.wait_for_url("**/console/overview")
+        assert "โรงพยาบาลเปลี่ยนรหัส" in (page.text_content("h1") or "")
+
+        answer = page.goto(stack.base_url + "/console/no-such-page")
+        assert answer is not None and answer.status == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        page.wait_for_selector("h1")
+        assert page.text_content("h1") == "ไม่พบหน้านี้"
+        _shot(page, "unknown-page-404-phone")
+    finally:
+        page.context.close()
+    # The refused sign-in (401) and the 404 are logged by Chromium as failed resources.
+    assert [p for p in problems if "401" not in p and "404" not in p] == []

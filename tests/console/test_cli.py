@@ -1,5 +1,6 @@
-"""`moph-connect operator add / list / disable` as the ministry runs them: real processes
-on the embedded default database of a folder. The password is never printed."""
+"""`moph-connect operator add / list / disable / reset-password` as the ministry runs
+them: real processes on the embedded default database of a folder. The password is never
+printed."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from moph_connect.db.engine import make_engine
+from moph_connect.db.models import AuditEvent, ConsoleSession, Operator
 from moph_connect.db.uow import Database
 from moph_connect.operators.passwords import verify_password
 from moph_connect.operators.repository import OperatorRepository
@@ -185,5 +190,93 @@ def test_operators_are_added_listed_and_disabled(tmp_path: Path) -> None:
             stored = OperatorRepository(session).by_email("pensri@moph.example")
             assert stored is not None and PASSWORD not in stored.password_hash
             assert verify_password(stored.password_hash, PASSWORD)
+    finally:
+        database.dispose()
+
+
+def test_reset_password_sets_a_new_one_ends_sessions_and_lifts_a_lock_out(
+    tmp_path: Path,
+) -> None:
+    added = run(
+        ["operator", "add", "--email", "pensri@moph.example", "--role", "ministry"],
+        tmp_path,
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert added.returncode == 0, added.stderr
+    database = Database(make_engine(f"sqlite:///{tmp_path / 'var' / 'moph-connect.db'}"))
+    now = datetime.now(UTC)
+    try:
+        # She is locked out and signed in somewhere (a browser left open).
+        with database.transaction() as session:
+            operator = session.scalars(select(Operator)).one()
+            operator.locked_until = now + timedelta(minutes=10)
+            session.add(
+                ConsoleSession(
+                    token_hash="0" * 64,
+                    operator_id=operator.id,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=8),
+                )
+            )
+        new = "another password nobody guesses"
+        reset = run(
+            ["operator", "reset-password", "--email", "Pensri@MOPH.example", "--password-stdin"],
+            tmp_path,
+            stdin=new + "\n",
+        )
+        assert reset.returncode == 0, reset.stderr
+        assert "1 open session(s) ended" in reset.stdout and "lock-out is lifted" in reset.stdout
+        refused = run_together(
+            [
+                (
+                    ["operator", "reset-password", "--email", "nobody@moph.example"],
+                    f"{new}\n{new}\n",
+                ),
+                (
+                    ["operator", "reset-password", "--email", "pensri@moph.example"],
+                    f"{new}\n{new}x\n",
+                ),
+                (
+                    [
+                        "operator",
+                        "reset-password",
+                        "--email",
+                        "pensri@moph.example",
+                        "--password-stdin",
+                    ],
+                    "too short\n",
+                ),
+            ],
+            tmp_path,
+        )
+        for process in refused:
+            assert process.returncode == 2, (process.stdout, process.stderr)
+            assert "error: " in process.stderr
+        # Asked twice (hidden), with --json.
+        third = "a third password, typed twice"
+        as_json = run(
+            ["operator", "reset-password", "--email", "pensri@moph.example", "--json"],
+            tmp_path,
+            stdin=f"{third}\n{third}\n",
+        )
+        assert as_json.returncode == 0, as_json.stderr
+        answer = json.loads(as_json.stdout)
+        assert answer["email"] == "pensri@moph.example" and answer["lockedUntil"] is None
+        assert answer["sessionsEnded"] == 0 and answer["wasLockedOut"] is False
+        for process in [reset, *refused, as_json]:
+            assert new not in process.stdout + process.stderr
+            assert third not in process.stdout + process.stderr
+        with database.transaction() as session:
+            operator = session.scalars(select(Operator)).one()
+            assert verify_password(operator.password_hash, third)
+            assert not verify_password(operator.password_hash, PASSWORD)
+            assert operator.locked_until is None and operator.failed_sign_ins == 0
+            assert session.scalars(select(ConsoleSession)).all() == []
+            events = session.scalars(
+                select(AuditEvent).where(AuditEvent.kind == "operator.password_reset")
+            ).all()
+        assert [e.detail["sessionsEnded"] for e in events] == [1, 0]
+        assert all(e.actor and e.actor.startswith("cli:") for e in events)
+        assert all(new not in repr(e.detail) and third not in repr(e.detail) for e in events)
     finally:
         database.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from moph_connect.messages import normalize_link, palette
 from moph_connect.messages._text import ELLIPSIS, PLACEHOLDER, clean, clip, field, utf16_len
@@ -25,6 +27,28 @@ from moph_connect.messages._text import ELLIPSIS, PLACEHOLDER, clean, clip, fiel
 )
 def test_clean(raw: str, expected: str) -> None:
     assert clean(raw) == expected
+
+
+def _clean_char_by_char(text: str) -> str:
+    """`clean` as first written, one character at a time: its fast path for printable
+    text must answer the same."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch.isspace():
+            kept.append(" ")
+        elif category in ("Cc", "Cs") or (category == "Cf" and ch not in "\u200d"):
+            if category == "Cf" and 0xE0020 <= ord(ch) < 0xE0080:
+                kept.append(ch)
+            continue
+        else:
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+@given(st.text(alphabet=st.characters(codec=None), max_size=40))
+def test_clean_fast_path_answers_as_the_slow_one(text: str) -> None:
+    assert clean(text) == _clean_char_by_char(text)
 
 
 @pytest.mark.parametrize(

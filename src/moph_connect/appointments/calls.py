@@ -115,7 +115,8 @@ def _handle_once(
 ) -> JSONResponse:
     now = runtime.clock.now()
     repository = AppointmentRepository(session)
-    request_hash = _request_hash(call_kind, call)
+    # Only a call with an Idempotency-Key needs its body's hash.
+    request_hash = "" if idempotency_key is None else _request_hash(call_kind, call)
     if idempotency_key is not None:
         record = repository.idempotency_record(
             hospital.hospital_id, hospital.environment, idempotency_key

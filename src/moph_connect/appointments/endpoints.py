@@ -28,7 +28,7 @@ from moph_connect.appointments.documentation import (
 )
 from moph_connect.appointments.schemas import AlertCall, AppointmentOut, QueueCall
 from moph_connect.appointments.service import AppointmentService
-from moph_connect.deps import AuthorizationDep, CallBodyDep, ClientAddressDep, RuntimeDep
+from moph_connect.deps import CallBodyDep, HospitalCallerDep
 from moph_connect.environments import Environment
 from moph_connect.hospitals.authentication import AuthenticatedHospital
 from moph_connect.sandbox.recording import CallNote
@@ -67,19 +67,19 @@ def build_router(environment: Environment) -> APIRouter:
     def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
         # `call_kind` is bound by this closure, never by a parameter a caller could set.
         async def endpoint(
-            runtime: RuntimeDep,
+            caller: HospitalCallerDep,
             body: CallBodyDep,
-            authorization: AuthorizationDep,
-            client: ClientAddressDep,
             idempotency_key: IdempotencyKeyHeader = None,
         ) -> JSONResponse:
+            runtime, client = caller.runtime, caller.client
+
             def serve(session: Session, hospital: AuthenticatedHospital) -> JSONResponse:
                 return calls.handle_in(session, runtime, hospital, call_kind, body, idempotency_key)
 
             def serve_alone(hospital: AuthenticatedHospital) -> JSONResponse:
                 return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
 
-            authenticate = admission.by_call(environment, body, authorization, client)
+            authenticate = admission.by_call(environment, body, caller.authorization, client)
             note = test_note(path, body.fields)
             return await admission.admitted_and_served(
                 runtime, environment, authenticate, client, serve, serve_alone, note
@@ -114,13 +114,9 @@ def build_router(environment: Environment) -> APIRouter:
         responses=CALL_ERRORS,
         openapi_extra=call_openapi(QueueCall),
     )
-    async def cancel(
-        runtime: RuntimeDep,
-        body: CallBodyDep,
-        authorization: AuthorizationDep,
-        client: ClientAddressDep,
-    ) -> AppointmentOut:
-        authenticate = admission.by_call(environment, body, authorization, client)
+    async def cancel(caller: HospitalCallerDep, body: CallBodyDep) -> AppointmentOut:
+        runtime, client = caller.runtime, caller.client
+        authenticate = admission.by_call(environment, body, caller.authorization, client)
         note = test_note("/queue/cancel", body.fields)
         hospital = await admission.admitted(runtime, environment, authenticate, client, note)
 
@@ -146,16 +142,11 @@ def build_router(environment: Environment) -> APIRouter:
         operation_id=f"{environment}_get_appointment",
         responses=BY_ID_ERRORS,
     )
-    async def get_appointment(
-        appointment_id: str,
-        runtime: RuntimeDep,
-        authorization: AuthorizationDep,
-        client: ClientAddressDep,
-    ) -> AppointmentOut:
+    async def get_appointment(appointment_id: str, caller: HospitalCallerDep) -> AppointmentOut:
+        runtime = caller.runtime
+        authenticate = admission.by_key(environment, caller.authorization)
         note = test_note(f"/queue/{appointment_id}", {}, method="GET")
-        hospital = await admission.admitted(
-            runtime, environment, admission.by_key(environment, authorization), client, note
-        )
+        hospital = await admission.admitted(runtime, environment, authenticate, caller.client, note)
 
         def described(session: Session) -> AppointmentOut:
             service = AppointmentService(session)
@@ -173,16 +164,11 @@ def build_router(environment: Environment) -> APIRouter:
         operation_id=f"{environment}_delete_appointment",
         responses=BY_ID_ERRORS,
     )
-    async def delete_appointment(
-        appointment_id: str,
-        runtime: RuntimeDep,
-        authorization: AuthorizationDep,
-        client: ClientAddressDep,
-    ) -> AppointmentOut:
+    async def delete_appointment(appointment_id: str, caller: HospitalCallerDep) -> AppointmentOut:
+        runtime = caller.runtime
+        authenticate = admission.by_key(environment, caller.authorization)
         note = test_note(f"/queue/{appointment_id}", {}, method="DELETE")
-        hospital = await admission.admitted(
-            runtime, environment, admission.by_key(environment, authorization), client, note
-        )
+        hospital = await admission.admitted(runtime, environment, authenticate, caller.client, note)
 
         def cancel_in(session: Session) -> AppointmentOut:
             service = AppointmentService(session)

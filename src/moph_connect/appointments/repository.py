@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Table, and_, bindparam, case, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from moph_connect.db.models import (
     Appointment,
@@ -37,8 +37,10 @@ _CALLED = (
 # has not been called for it yet), in one statement: one round trip fewer on every new
 # booking. The exact one sorts first.
 _EXACT = Appointment.appointment_date == bindparam("day")
+_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
+_INSERT = insert(_APPOINTMENTS)
 _EXACT_OR_MOVABLE = (
-    select(Appointment)
+    select(*_APPOINTMENTS.c)
     .where(
         Appointment.hospital_id == bindparam("hospital_id"),
         Appointment.regist_id == bindparam("regist_id"),
@@ -56,9 +58,6 @@ _EXACT_OR_MOVABLE = (
     .order_by(case((_EXACT, 0), else_=1), Appointment.appointment_date.desc())
     .limit(1)
 )
-
-
-_APPOINTMENTS: Table = Appointment.__table__  # type: ignore[assignment]
 
 
 class AppointmentRepository:
@@ -92,9 +91,15 @@ class AppointmentRepository:
             "today": today,
             "may_move": may_move,
         }
-        found = self.session.scalars(_EXACT_OR_MOVABLE, values).first()
-        if found is None:
+        # Plain columns on the connection: most calls find nothing (a new booking), and
+        # the ORM's select costs several times the query. A row found becomes the
+        # session's own object without a query, as if the ORM had loaded it.
+        row = self.session.connection().execute(_EXACT_OR_MOVABLE, values).first()
+        if row is None:
             return None, False
+        found = Appointment(**row._asdict())
+        make_transient_to_detached(found)
+        self.session.add(found)
         return found, found.appointment_date == appointment_date
 
     def get(self, appointment_id: str) -> Appointment | None:
@@ -105,7 +110,7 @@ class AppointmentRepository:
         one object costs more than the INSERT). `appointment` stays outside the session:
         it is the call's record of what it wrote, for rendering and the answer."""
         values = {column.key: getattr(appointment, column.key) for column in _APPOINTMENTS.c}
-        self.session.execute(insert(_APPOINTMENTS), values)
+        self.session.connection().execute(_INSERT, values)
 
     def add_survey(self, survey: Survey) -> None:
         self.session.add(survey)

@@ -1,4 +1,5 @@
-"""`moph-connect operator add / list / disable`: who may sign in to the console."""
+"""`moph-connect operator add / list / disable / reset-password`: who may sign in to the
+console."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from moph_connect.audit.repository import cli_actor
 from moph_connect.cli.common import in_transaction
 from moph_connect.clock import SystemClock
+from moph_connect.operators.password_changes import reset_password
 from moph_connect.operators.passwords import MIN_LENGTH
 from moph_connect.operators.service import (
     OperatorView,
@@ -24,12 +26,13 @@ app = typer.Typer(help="Console operators (ministry and hospital staff).", no_ar
 
 
 def _read_password(from_stdin: bool) -> str:
-    """From standard input (its first line), or asked twice without echo."""
+    """From standard input (its first line), or asked twice without echo (on standard
+    error, so that `--json` output stays one JSON object)."""
     if from_stdin:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
-    first = typer.prompt(f"Password (at least {MIN_LENGTH} characters)", hide_input=True)
-    second = typer.prompt("Password again", hide_input=True)
+    first = typer.prompt(f"Password (at least {MIN_LENGTH} characters)", hide_input=True, err=True)
+    second = typer.prompt("Password again", hide_input=True, err=True)
     if first != second:
         typer.echo("error: the two passwords differ", err=True)
         raise typer.Exit(2)
@@ -117,3 +120,37 @@ def disable(
         typer.echo(json.dumps(_json(view)))
         return
     Console(highlight=False).print(f"[red]Disabled[/red] {view.email}; her sessions are ended.")
+
+
+@app.command("reset-password")
+def reset_password_command(
+    email: str = typer.Option(..., "--email", help="The operator's e-mail."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from standard input's first line."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Give her a new password (asked twice, or from standard input): every session of
+    hers ends and a lock-out is lifted; audited, never shown or logged."""
+    password = _read_password(password_stdin)
+    reset = in_transaction(
+        lambda session: reset_password(
+            session, email, password, now=SystemClock().now(), actor=cli_actor()
+        )
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    **_json(reset.operator),
+                    "sessionsEnded": reset.sessions_ended,
+                    "wasLockedOut": reset.was_locked_out,
+                }
+            )
+        )
+        return
+    Console(highlight=False, soft_wrap=True).print(
+        f"[green]New password set[/green] for {reset.operator.email}; "
+        f"{reset.sessions_ended} open session(s) ended"
+        + ("; her lock-out is lifted." if reset.was_locked_out else ".")
+    )

@@ -49,6 +49,51 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
         "th": "ไม่มีหน้านี้ หรือคุณไม่มีสิทธิ์ดู",
         "en": "There is no such page, or it is not yours to see.",
     },
+    "method_not_allowed.title": {"th": "ทำรายการนี้ไม่ได้", "en": "Not allowed here"},
+    "method_not_allowed.body": {
+        "th": "หน้านี้ไม่รับคำขอแบบนี้ กรุณาใช้ลิงก์หรือปุ่มในคอนโซล",
+        "en": "This page does not take that kind of request. Use the console's links and buttons.",
+    },
+    "http_error.title": {"th": "คำขอไม่ถูกต้อง", "en": "Request refused"},
+    "http_error.body": {
+        "th": "ไม่สามารถทำตามคำขอนี้ได้ กรุณาลองใหม่จากหน้าคอนโซล",
+        "en": "This request could not be served. Try again from the console's pages.",
+    },
+    "password.change": {"th": "เปลี่ยนรหัสผ่าน", "en": "Change password"},
+    "password.title": {"th": "เปลี่ยนรหัสผ่านของฉัน", "en": "Change my password"},
+    "password.current": {"th": "รหัสผ่านปัจจุบัน", "en": "Current password"},
+    "password.new": {"th": "รหัสผ่านใหม่", "en": "New password"},
+    "password.again": {"th": "รหัสผ่านใหม่อีกครั้ง", "en": "New password again"},
+    "password.rule": {
+        "th": "อย่างน้อย {min} ตัวอักษร เมื่อเปลี่ยนแล้ว ทุกเครื่องที่เข้าสู่ระบบไว้จะออกจากระบบ ยกเว้นเครื่องนี้",
+        "en": "At least {min} characters. Once changed, every other browser signed in "
+        "as you is signed out; this one stays.",
+    },
+    "password.submit": {"th": "เปลี่ยนรหัสผ่าน", "en": "Change password"},
+    "password.changed": {
+        "th": "เปลี่ยนรหัสผ่านแล้ว เครื่องอื่นที่เข้าสู่ระบบไว้ถูกออกจากระบบแล้ว",
+        "en": "Your password is changed; your other sessions are signed out.",
+    },
+    "password.missing": {
+        "th": "กรุณากรอกรหัสผ่านปัจจุบันและรหัสผ่านใหม่สองครั้ง",
+        "en": "Please enter your current password and the new one twice.",
+    },
+    "password.differ": {
+        "th": "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน",
+        "en": "The two new passwords differ.",
+    },
+    "password.length": {
+        "th": "รหัสผ่านใหม่ต้องมี {min} ถึง {max} ตัวอักษร",
+        "en": "The new password must have {min} to {max} characters.",
+    },
+    "password.unchanged": {
+        "th": "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านปัจจุบัน",
+        "en": "The new password must differ from the current one.",
+    },
+    "password.wrong": {
+        "th": "รหัสผ่านปัจจุบันไม่ถูกต้อง หรือบัญชีถูกระงับชั่วคราว ลองใหม่ภายหลัง",
+        "en": "Wrong current password, or the account is locked for a while. Try again later.",
+    },
     "back_to_overview": {"th": "กลับไปหน้าภาพรวม", "en": "Back to the overview"},
     # Overview
     "overview.title": {"th": "ภาพรวมการส่งข้อความ", "en": "Delivery overview"},

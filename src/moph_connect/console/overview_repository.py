@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from moph_connect.console.scoping import Scope
 from moph_connect.db.models import Appointment, ChannelState, OutboxMessage
+from moph_connect.outbox.repository import claimable
 
-OPEN_STATUSES = ("pending", "sending")
 RATE_LIMITED = "HTTP 429%"  # how line/sender.py words LINE's 429 in last_error
 FAILURES_SHOWN = 20
 # Sent, retried and 429'd rows are looked for among those due in this window before now
-# (a row due earlier is stale by the timing rules): a bounded range of due_at, which an
-# index on (environment, due_at) can serve. There is none yet: each overview query reads
-# the outbox: 3.4 s for the whole overview over 1,000,000 rows on SQLite (README).
+# (a row due earlier is stale by the timing rules): a bounded range of due_at, which the
+# index on (environment, due_at) serves (migration 0011; BENCHMARKS.md, "Console overview
+# at scale").
 RECENT = timedelta(days=2)
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
@@ -92,16 +92,11 @@ class OverviewRepository:
 
     def due_backlog(self, now: datetime) -> int:
         """What a claim could take now: as the `moph_connect_outbox_due_backlog` gauge,
-        and like it read through the claim index: open statuses as literals (SQLite then
-        uses that partial index), the environment grouped as there."""
+        and like it read through the claim index (`outbox.repository.claimable`), the
+        environment grouped as there."""
         query = _scoped(
             select(OutboxMessage.environment, func.count(OutboxMessage.id))
-            .where(
-                OutboxMessage.status.in_(
-                    bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)
-                ),
-                OutboxMessage.available_at <= now,
-            )
+            .where(*claimable(OutboxMessage, now, self.session.get_bind().dialect.name))
             .group_by(OutboxMessage.environment),
             self.scope,
         )

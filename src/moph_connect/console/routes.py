@@ -10,7 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from moph_connect.console import (
     delivery_pages,
     hospital_pages,
+    http_errors,
     overview,
+    password_pages,
     sandbox_pages,
     satisfaction_pages,
     sign_in,
@@ -49,10 +51,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(ConsoleNotFound, _not_found)
     app.add_exception_handler(FormExpired, _form_expired)
+    http_errors.install(app)  # unknown paths and methods under /console: pages too
     app.include_router(sign_in.router)
     app.include_router(overview.router)
     app.include_router(hospital_pages.router)
     app.include_router(delivery_pages.router)
     app.include_router(satisfaction_pages.router)
     app.include_router(sandbox_pages.router)
+    app.include_router(password_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -1,5 +1,7 @@
 """Signing in and out, and the language switch.
 
+The client's address is the one `networks.client_address` sees (X-Forwarded-For only
+from a trusted proxy): refused sign-ins count against it as well as against the account.
 A wrong password is answered only after `console_failed_sign_in_delay_seconds`, waited
 on the event loop (no thread is held); argon2 runs in at most `SIGN_INS_AT_ONCE` threads,
 so that a flood of sign-ins neither takes the API's threads nor 64 MiB per attempt
@@ -17,6 +19,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from moph_connect.api.routing import allow_every_method
 from moph_connect.console import csrf
 from moph_connect.console.deps import (
     COOKIE_PATH,
@@ -30,8 +33,15 @@ from moph_connect.console.deps import (
 from moph_connect.console.errors import FormExpired
 from moph_connect.console.i18n import Lang, chosen_lang
 from moph_connect.console.pages import PREFIX, page
-from moph_connect.deps import RuntimeDep
-from moph_connect.operators.service import LockOut, SignInResult, sign_in, sign_out
+from moph_connect.deps import ClientAddressDep, RuntimeDep
+from moph_connect.operators.service import (
+    LockOut,
+    SignInResult,
+    SourceLimit,
+    sign_in,
+    sign_out,
+    source_of,
+)
 from moph_connect.runtime import Runtime
 
 SIGN_INS_AT_ONCE = 4
@@ -43,7 +53,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _sign_in_threads: CapacityLimiter | None = None
 
 
-def _limiter() -> CapacityLimiter:
+def argon2_limiter() -> CapacityLimiter:
     # Made lazily: a CapacityLimiter belongs to the event loop that first uses it.
     global _sign_in_threads
     if _sign_in_threads is None:
@@ -120,7 +130,9 @@ def login_form(
     return response
 
 
-def _check_password(runtime: Runtime, email: str, password: str) -> SignInResult:
+def _check_password(
+    runtime: Runtime, email: str, password: str, source: str | None
+) -> SignInResult:
     settings = runtime.settings
     with runtime.database.transaction() as session:
         return sign_in(
@@ -133,12 +145,21 @@ def _check_password(runtime: Runtime, email: str, password: str) -> SignInResult
                 timedelta(minutes=settings.console_lockout_minutes),
             ),
             session_length=timedelta(hours=settings.console_session_hours),
+            source=source,
+            source_limit=SourceLimit(
+                settings.console_failed_sign_ins_per_address,
+                timedelta(minutes=settings.console_failed_sign_in_window_minutes),
+            ),
         )
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(
-    request: Request, runtime: RuntimeDep, lang: ConsoleLang, https: HttpsDep
+    request: Request,
+    runtime: RuntimeDep,
+    lang: ConsoleLang,
+    https: HttpsDep,
+    client: ClientAddressDep,
 ) -> Response:
     form = await request.form()
     given = form.get(csrf.FIELD)
@@ -161,7 +182,8 @@ async def login(
             status_code=400,
         )
     result = await to_thread.run_sync(
-        partial(_check_password, runtime, email, password), limiter=_limiter()
+        partial(_check_password, runtime, email, password, source_of(client)),
+        limiter=argon2_limiter(),
     )
     if result.token is None:
         await asyncio.sleep(runtime.settings.console_failed_sign_in_delay_seconds)
@@ -220,3 +242,7 @@ def language(https: HttpsDep, lang: str = "th", next: str = HOME) -> RedirectRes
         path=COOKIE_PATH,
     )
     return response
+
+
+# Last: a 405 on /console/login names both its methods.
+allow_every_method(router)

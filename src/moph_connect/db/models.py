@@ -204,6 +204,8 @@ class OutboxMessage(Base):
         ),
         Index("ix_outbox_appointment", "appointment_id"),
         Index("ix_outbox_recipient", "environment", "line_user_id", "status"),
+        # The console overview's ranges of due_at within an environment (migration 0011).
+        Index("ix_outbox_due", "environment", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -432,12 +434,25 @@ class ConsoleSession(Base):
     expires_at: Mapped[datetime]
 
 
+class ConsoleSignInFailure(Base):
+    """A refused console sign-in from one source (an IPv4 address, or an IPv6 /64): the
+    sliding window that limits guessing across accounts. Rows older than the window are
+    deleted as new ones come."""
+
+    __tablename__ = "console_sign_in_failures"
+    __table_args__ = (Index("ix_console_sign_in_failures_source", "source", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SandboxCall(Base):
     """One call to the test environment's API (`/test/api/...`) of a known hospital, for
     the console's test sandbox: when, which endpoint, the HTTP status, the answer, and the
     request's fields without the patient's name (sandbox/recording.py decides what is
     kept). The last `sandbox.repository.KEPT_PER_HOSPITAL` per hospital are kept (a trigger
-    trims on insert: migration 0010), and none longer than the sandbox retention."""
+    trims on insert: migration 0012), and none longer than the sandbox retention."""
 
     __tablename__ = "sandbox_calls"
     __table_args__ = (Index("ix_sandbox_calls_hospital_recent", "hospital_id", "id"),)

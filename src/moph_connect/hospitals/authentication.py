@@ -66,17 +66,16 @@ def authenticate_key(
         if environment == "test":  # the sandbox shows her this refusal: whose key is it?
             other = HospitalRepository(session).key_by_hash(keys.hash_key(key))
             if other is not None:
-                raise refused.of_hospital(other[1].id)
+                raise refused.of_hospital(other.hospital_id)
         raise refused
     found = HospitalRepository(session).key_by_hash(keys.hash_key(key))
-    if found is None or not found[1].active:
+    if found is None or not found.hospital_active:
         raise Unauthorized("Unknown, revoked or expired API key.")
-    api_key, hospital = found
-    if not keys.is_usable(api_key.revoked_at, api_key.expires_at, now):
-        raise Unauthorized("Unknown, revoked or expired API key.").of_hospital(hospital.id)
-    if api_key.environment != environment:  # cannot happen with well-formed keys
+    if not keys.is_usable(found.revoked_at, found.expires_at, now):
+        raise Unauthorized("Unknown, revoked or expired API key.").of_hospital(found.hospital_id)
+    if found.environment != environment:  # cannot happen with well-formed keys
         raise Unauthorized("This key belongs to the other environment.")
-    return AuthenticatedHospital(hospital.id, hospital.name, environment)
+    return AuthenticatedHospital(found.hospital_id, found.hospital_name, environment)
 
 
 def _not_issued(environment: Environment) -> NotFound:

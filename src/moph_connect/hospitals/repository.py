@@ -7,18 +7,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from moph_connect.db.models import ApiKey, Hospital, HospitalCallDay, Registration
 
 # Built once: it runs on every hospital call (see appointments/repository.py).
+# Plain columns on the transaction's connection, not ORM objects: every hospital call runs
+# it, and loading two entities through the ORM session cost more than the query.
 _KEY_BY_HASH = (
-    select(ApiKey, Hospital)
+    select(
+        ApiKey.environment,
+        ApiKey.revoked_at,
+        ApiKey.expires_at,
+        Hospital.id,
+        Hospital.name,
+        Hospital.active,
+    )
     .join(Hospital, Hospital.id == ApiKey.hospital_id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
 )
+_CALL_DAYS: Table = HospitalCallDay.__table__  # type: ignore[assignment]
 
 
 _ISSUER_OF = (
@@ -29,6 +39,18 @@ _ISSUER_OF = (
 
 
 @dataclass(frozen=True)
+class KeyHolder:
+    """An API key as authentication needs it, with the hospital it opens."""
+
+    environment: str
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    hospital_id: str
+    hospital_name: str
+    hospital_active: bool
+
+
+@dataclass(frozen=True)
 class Issuer:
     """The hospital a MOPH Connect ID was issued for, and in which environment."""
 
@@ -36,10 +58,10 @@ class Issuer:
     hospital: Hospital
 
 
-def _count_call(make_insert: Callable[[type[HospitalCallDay]], Any]) -> Any:
-    # Built once per dialect, with bound parameters: every hospital call runs it, and
-    # building the upsert cost more than running it.
-    upsert = make_insert(HospitalCallDay).values(
+def _count_call(make_insert: Callable[[Table], Any]) -> Any:
+    # Built once per dialect, with bound parameters, on the table (not the ORM entity):
+    # every hospital call runs it, and building the upsert cost more than running it.
+    upsert = make_insert(_CALL_DAYS).values(
         hospital_id=bindparam("hospital_id"),
         environment=bindparam("environment"),
         day=bindparam("day"),
@@ -50,7 +72,7 @@ def _count_call(make_insert: Callable[[type[HospitalCallDay]], Any]) -> Any:
     )
     return upsert.on_conflict_do_update(
         index_elements=["hospital_id", "environment", "day", "keyless"],
-        set_={"calls": HospitalCallDay.calls + 1, "last_call_at": upsert.excluded.last_call_at},
+        set_={"calls": _CALL_DAYS.c.calls + 1, "last_call_at": upsert.excluded.last_call_at},
     )
 
 
@@ -123,9 +145,9 @@ class HospitalRepository:
             select(Hospital).where(Hospital.id.in_(list(hospital_ids)), Hospital.active)
         ).all()
 
-    def key_by_hash(self, key_hash: str) -> tuple[ApiKey, Hospital] | None:
-        row = self.session.execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
-        return None if row is None else (row[0], row[1])
+    def key_by_hash(self, key_hash: str) -> KeyHolder | None:
+        row = self.session.connection().execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
+        return None if row is None else KeyHolder(*row)
 
     def issuer_of(self, regist_id: str) -> Issuer | None:
         row = self.session.execute(_ISSUER_OF, {"regist_id": regist_id}).first()
@@ -142,7 +164,8 @@ class HospitalRepository:
             "keyless": keyless,
             "now": now,
         }
-        self.session.execute(_COUNT_CALL[self.session.get_bind().dialect.name], values)
+        connection = self.session.connection()
+        connection.execute(_COUNT_CALL[connection.dialect.name], values)
 
     def keyless_calls_since(self, day: date) -> dict[str, int]:
         """Calls without a key per hospital since `day` (both environments)."""

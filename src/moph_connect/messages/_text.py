@@ -38,6 +38,10 @@ def clean(text: str, *, lines: bool = False) -> str:
     if lines:
         tidy = (clean(line) for line in text.split("\n"))
         return "\n".join(line for line in tidy if line)
+    if text.isprintable():
+        # The usual case, checked in C: no control, format or surrogate character, and no
+        # whitespace but the plain space, so only runs of spaces are left to collapse.
+        return " ".join(text.split())
     kept: list[str] = []
     for ch in text:
         category = unicodedata.category(ch)

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from moph_connect.db.models import ChannelState, OutboxMessage
+from moph_connect.outbox.repository import claimable
 
 outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
-
-OPEN_STATUSES = ("pending", "sending")
 
 
 def outbox_counts(connection: Connection) -> dict[tuple[str, str], int]:
@@ -30,14 +29,7 @@ def due_backlog(connection: Connection, now: datetime) -> dict[str, int]:
     held under a lease that has run out."""
     query = (
         select(outbox.c.environment, func.count(outbox.c.id))
-        .where(
-            # Literals, as in the claim index's predicate: SQLite then uses that index
-            # (only the open rows) rather than scan the outbox.
-            outbox.c.status.in_(
-                bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)
-            ),
-            outbox.c.available_at <= now,
-        )
+        .where(*claimable(outbox.c, now, connection.dialect.name))
         .group_by(outbox.c.environment)
     )
     rows: Sequence[tuple[Any, ...]] = connection.execute(query).all()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from moph_connect.db.models import ConsoleSession, Hospital, Operator
+from moph_connect.db.models import ConsoleSession, ConsoleSignInFailure, Hospital, Operator
+
+# pg_advisory_xact_lock(int, int)'s first key: the console's per-source sign-in lock (the
+# two-key form never meets the one-key locks of patients/retention.py).
+_SOURCE_LOCK_SPACE = 0x4D43  # "MC"
 
 
 class OperatorRepository:
@@ -57,11 +62,44 @@ class OperatorRepository:
     def end_session(self, token_hash: str) -> None:
         self.session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash))
 
-    def end_sessions_of(self, operator_id: int) -> int:
-        result = self.session.execute(
-            delete(ConsoleSession).where(ConsoleSession.operator_id == operator_id)
-        )
+    def end_sessions_of(self, operator_id: int, *, keep: str | None = None) -> int:
+        """End every session of hers but `keep` (a token hash); how many ended."""
+        statement = delete(ConsoleSession).where(ConsoleSession.operator_id == operator_id)
+        if keep is not None:
+            statement = statement.where(ConsoleSession.token_hash != keep)
+        result = self.session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
     def purge_expired_sessions(self, now: datetime) -> None:
         self.session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
+
+    def lock_source(self, source: str) -> None:
+        """On PostgreSQL, one sign-in per source at a time until commit, so that two
+        processes cannot both take the last try of its window (SQLite: one writer)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        key = int.from_bytes(hashlib.sha256(source.encode()).digest()[:4], "big", signed=True)
+        self.session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": _SOURCE_LOCK_SPACE, "key": key},
+        )
+
+    def failures_from(self, source: str, since: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(ConsoleSignInFailure)
+                .where(
+                    ConsoleSignInFailure.source == source, ConsoleSignInFailure.failed_at > since
+                )
+            )
+            or 0
+        )
+
+    def record_failure(self, source: str, at: datetime, forget_before: datetime) -> None:
+        """One more refused sign-in from `source`; every source's rows older than the
+        window go at the same time, so the table holds one window's worth at most."""
+        self.session.execute(
+            delete(ConsoleSignInFailure).where(ConsoleSignInFailure.failed_at <= forget_before)
+        )
+        self.session.add(ConsoleSignInFailure(source=source, failed_at=at))

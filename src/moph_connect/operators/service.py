@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from ipaddress import IPv6Address, ip_network
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from moph_connect.audit.repository import AuditRepository
 from moph_connect.db.models import ConsoleSession, Operator
 from moph_connect.errors import Conflict, NotFound, ValidationFailed
+from moph_connect.networks import IPAddress
 from moph_connect.operators.passwords import hash_password, needs_rehash, verify_password
 from moph_connect.operators.repository import OperatorRepository
 
@@ -60,6 +62,14 @@ class LockOut:
 
 
 @dataclass(frozen=True)
+class SourceLimit:
+    """Refused sign-ins one source may have in a sliding window (0: no limit)."""
+
+    max_failures: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
 class SignInResult:
     signed_in: SignedIn | None
     token: str | None  # the session cookie's value (only its hash is stored)
@@ -77,7 +87,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _view(operator: Operator) -> OperatorView:
+def view(operator: Operator) -> OperatorView:
     role: Role = "ministry" if operator.role == "ministry" else "hospital"
     return OperatorView(
         operator.id,
@@ -92,8 +102,8 @@ def _view(operator: Operator) -> OperatorView:
 
 
 def _signed_in(operator: Operator, session_hash: str) -> SignedIn:
-    view = _view(operator)
-    return SignedIn(view.operator_id, view.email, view.role, view.hospital_id, session_hash)
+    seen = view(operator)
+    return SignedIn(seen.operator_id, seen.email, seen.role, seen.hospital_id, session_hash)
 
 
 def add_operator(
@@ -135,11 +145,11 @@ def add_operator(
         detail={"operatorId": operator.id, "role": role, "hospitalId": operator.hospital_id},
         now=now,
     )
-    return _view(operator)
+    return view(operator)
 
 
 def list_operators(session: Session) -> list[OperatorView]:
-    return [_view(operator) for operator in OperatorRepository(session).list_all()]
+    return [view(operator) for operator in OperatorRepository(session).list_all()]
 
 
 def disable_operator(session: Session, email: str, *, now: datetime, actor: str) -> OperatorView:
@@ -156,7 +166,19 @@ def disable_operator(session: Session, email: str, *, now: datetime, actor: str)
         detail={"operatorId": operator.id, "sessionsEnded": ended},
         now=now,
     )
-    return _view(operator)
+    return view(operator)
+
+
+def source_of(address: IPAddress | None) -> str | None:
+    """What the per-address limit counts: an IPv4 address, or the /64 of an IPv6 one (a
+    single host is usually given a whole /64, and could otherwise change address at will)."""
+    if address is None:
+        return None
+    if isinstance(address, IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def sign_in(
@@ -167,36 +189,35 @@ def sign_in(
     now: datetime,
     lock_out: LockOut,
     session_length: timedelta,
+    source: str | None = None,
+    source_limit: SourceLimit | None = None,
 ) -> SignInResult:
     """Check the password and open a session; after `lock_out.max_failures` wrong ones in
-    a row the operator is refused, right password or not, for `lock_out.duration`."""
+    a row the operator is refused, right password or not, for `lock_out.duration`. Every
+    refusal counts against `source` too: beyond `source_limit` in its window, every
+    sign-in from there is refused (no password is even checked) until the oldest ages out."""
     repository = OperatorRepository(session)
-    audit = AuditRepository(session)
     try:
         address = normalised_email(email)
     except ValidationFailed:
         address = ""
+    window_start: datetime | None = None
+    if source is not None and source_limit is not None and source_limit.max_failures > 0:
+        window_start = now - source_limit.window
+        repository.lock_source(source)
+        if repository.failures_from(source, window_start) >= source_limit.max_failures:
+            # Not counted again: the window's rows stay bounded however fast it tries.
+            known = repository.by_email(address) if address else None
+            _audit_sign_in(session, known, "address_limited", source, now)
+            return SignInResult(None, None)
     operator = repository.by_email_for_update(address) if address else None
     # Always one argon2 verification, so that the answer's timing tells nothing.
     matches = verify_password(None if operator is None else operator.password_hash, password)
-    if operator is None:
-        audit.record(SIGN_IN_EVENT, actor="console:unknown", detail={"outcome": "unknown"}, now=now)
-        return SignInResult(None, None)
-    outcome = "ok"
-    if operator.disabled:
-        outcome = "disabled"
-    elif operator.locked_until is not None and operator.locked_until > now:
-        outcome = "locked"
-    elif not matches:
-        outcome = "wrong_password"
-        operator.failed_sign_ins += 1
-        if operator.failed_sign_ins >= lock_out.max_failures:
-            operator.locked_until = now + lock_out.duration
-            operator.failed_sign_ins = 0
-            outcome = "locked_out"
-    detail: dict[str, object] = {"outcome": outcome, "operatorId": operator.id}
-    audit.record(SIGN_IN_EVENT, actor=operator.email, detail=detail, now=now)
-    if outcome != "ok":
+    outcome = _outcome(operator, matches, now, lock_out)
+    _audit_sign_in(session, operator, outcome, source, now)
+    if operator is None or outcome != "ok":
+        if window_start is not None and source is not None:
+            repository.record_failure(source, now, forget_before=window_start)
         return SignInResult(None, None)
     operator.failed_sign_ins = 0
     operator.locked_until = None
@@ -215,6 +236,38 @@ def sign_in(
         )
     )
     return SignInResult(_signed_in(operator, hashed), token)
+
+
+def _outcome(operator: Operator | None, matches: bool, now: datetime, lock_out: LockOut) -> str:
+    """What this attempt comes to, counting a wrong password against the operator."""
+    if operator is None:
+        return "unknown"
+    if operator.disabled:
+        return "disabled"
+    if operator.locked_until is not None and operator.locked_until > now:
+        return "locked"
+    if matches:
+        return "ok"
+    operator.failed_sign_ins += 1
+    if operator.failed_sign_ins >= lock_out.max_failures:
+        operator.locked_until = now + lock_out.duration
+        operator.failed_sign_ins = 0
+        return "locked_out"
+    return "wrong_password"
+
+
+def _audit_sign_in(
+    session: Session, operator: Operator | None, outcome: str, source: str | None, now: datetime
+) -> None:
+    """The operator's e-mail as actor when the address is one of ours; an unknown one is
+    never recorded (people type passwords into the e-mail field)."""
+    detail: dict[str, object] = {"outcome": outcome}
+    if operator is not None:
+        detail["operatorId"] = operator.id
+    if source is not None:
+        detail["source"] = source
+    actor = "console:unknown" if operator is None else operator.email
+    AuditRepository(session).record(SIGN_IN_EVENT, actor=actor, detail=detail, now=now)
 
 
 def current_operator(session: Session, token: str, now: datetime) -> SignedIn | None:

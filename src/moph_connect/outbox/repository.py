@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     String,
     Table,
     and_,
@@ -49,6 +50,8 @@ outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+_INSERT_RETURNING_ID = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_INSERT_PAYLOADS = insert(payloads_table)
 # The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
 # request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
 # Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
@@ -73,6 +76,29 @@ _STEPS_FROM_JSON = text(
 
 OPEN_STATUSES = ("pending", "sending")
 PRIORITIES = (0, 1, 2)
+
+
+def claimable(columns: Any, now: datetime, dialect: str) -> list[ColumnElement[bool]]:
+    """The rows a claim could take now, as the claim looks for them, for counts of them
+    (the due backlog on /metrics and the console): literal open statuses (the claim
+    index's predicate: with bound parameters SQLite cannot prove that partial index
+    applies) and, on SQLite, a range of `available_at` per priority (the index's first
+    column). Without the priorities SQLite, which has no statistics, prefers to read a
+    whole index that starts with the environment (to spare a GROUP BY environment its
+    sort): every row for a backlog of a few. PostgreSQL reads the claim index either
+    way, but with the priorities plans a parallel scan that takes ten times as long
+    (BENCHMARKS.md, "Console overview at scale")."""
+    conditions = [
+        columns.status.in_(bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)),
+        columns.available_at <= now,
+    ]
+    if dialect == "sqlite":
+        conditions.append(
+            columns.priority.in_(
+                bindparam("priorities", PRIORITIES, expanding=True, literal_execute=True)
+            )
+        )
+    return conditions
 
 
 class OutboxRepository:
@@ -107,10 +133,11 @@ class OutboxRepository:
             }
             for message in messages
         ]
-        returning = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
-        ids = list(self.session.scalars(returning, rows))
-        self.session.execute(
-            insert(payloads_table),
+        # On the transaction's connection: the ORM session's execute adds nothing here.
+        connection = self.session.connection()
+        ids: list[int] = list(connection.execute(_INSERT_RETURNING_ID, rows).scalars())
+        connection.execute(
+            _INSERT_PAYLOADS,
             [
                 {"message_id": message_id, "payload": message.payload}
                 for message_id, message in zip(ids, messages, strict=True)

@@ -147,7 +147,7 @@ class PatientRepository:
 
     def registration(self, environment: str, regist_id: str) -> RegisteredPatient | None:
         values = {"regist_id": regist_id, "environment": environment}
-        row = self.session.execute(_REGISTRATION, values).first()
+        row = self.session.connection().execute(_REGISTRATION, values).first()
         return None if row is None else RegisteredPatient(*row)
 
     def registration_for(self, user: LineUser, hospital_id: str, now: datetime) -> Registration:

@@ -3,7 +3,7 @@ transaction: the admission's, see appointments/admission.py), and what the conso
 back, always for one hospital: its recent calls, its test patients and the messages each
 received (the test environment's outbox rows of that hospital's appointments).
 
-Bounded: a trigger on `sandbox_calls` (migration 0010) deletes a hospital's rows beyond
+Bounded: a trigger on `sandbox_calls` (migration 0012) deletes a hospital's rows beyond
 its newest `KEPT_PER_HOSPITAL` within the insert's own statement; the retention job
 (patients/retention.py) deletes rows older than `MOPH_CONNECT_SANDBOX_RETENTION_DAYS`.
 """
@@ -28,7 +28,7 @@ from moph_connect.db.models import (
 )
 from moph_connect.sandbox.recording import CallNote, kept_answer, kept_request, regist_of
 
-KEPT_PER_HOSPITAL: Final = 200  # the trigger's number (migration 0010)
+KEPT_PER_HOSPITAL: Final = 200  # the trigger's number (migration 0012)
 PATIENTS_SHOWN: Final = 100
 MESSAGES_SHOWN: Final = 100
 TEST: Final = "test"
