@@ -51,3 +51,5 @@ first_test_call  # read by the console's templates (console/hospital_repository.
 first_production_call  # read by the console's templates (console/hospital_repository.py)
 last_call  # read by the console's templates (console/hospital_repository.py)
 calls_7_days  # read by the console's templates (console/hospital_repository.py)
+sandbox_calls  # read through dataclasses.asdict (src/moph_connect/patients/retention.py)
+last_due_at  # read by the sandbox template (src/moph_connect/sandbox/repository.py)

@@ -14,6 +14,10 @@ calls in flight: a warm-up of --warmup calls, then --calls measured ones. Every 
 a new appointment (patient i % users, queue number i, a date 1 to 365 days ahead), so each
 one writes an appointment and plans a queue card, as a hospital's booking does.
 
+`--environment test` calls the test environment (`/test/api/...`, its key and LINE
+channel) instead, where each call is also recorded for the console's test sandbox (one
+statement more per call): against a production run it measures what that costs.
+
 `--call schedule` posts `/api/queue/schedule` instead (each a new appointment too, planning
 its reminders). `--reference` also measures, run for run alternating with the service, the
 bare validated insert of benchmarks/reference_api.py driven the same way, and reports the
@@ -132,21 +136,23 @@ def session_at(url: str) -> Iterator[Session]:
         database.dispose()
 
 
-def seed(url: str, users: int) -> tuple[str, list[str]]:
-    """One hospital and `users` consenting patients of it: its production key, their IDs."""
+def seed(url: str, users: int, environment: str = CHANNEL) -> tuple[str, list[str]]:
+    """One hospital and `users` consenting patients of it in `environment`: its key
+    there, their IDs."""
     now = datetime.now(UTC)
     with session_at(url) as session:
         hospital = register_hospital(session, SEED_EXAMPLE["hospitalName"], BOOKING_URL, now)
         patients = PatientRepository(session)
         regists = []
         for index in range(users):
-            user = patients.follow(CHANNEL, f"U{index:032x}", now)
+            user = patients.follow(environment, f"U{index:032x}", now)
             patients.record_consent(user, NOTICE_VERSION, now)
             regists.append(patients.registration_for(user, hospital.hospital_id, now).regist_id)
         if session.get_bind().dialect.name == "postgresql":  # statistics, as in service
             session.flush()
             session.execute(text("ANALYZE"))
-    return hospital.production_key, regists
+    key = hospital.production_key if environment == CHANNEL else hospital.test_key
+    return key, regists
 
 
 def stored(url: str, call: str) -> tuple[int, int]:
@@ -235,7 +241,7 @@ def one_run(
         process = reference_process(reference_db, port, databases.workdir / f"ref-{run}.log")
     else:
         url = databases.fresh()
-        key, regists = seed(url, args.users)
+        key, regists = seed(url, args.users, args.environment)
         postmaster = databases.postmaster_pid
         log = databases.workdir / f"serve-{run}.log"
         process = server_process(url, port, log, args.api_threads, workers, line_api)
@@ -246,6 +252,8 @@ def one_run(
         quiet = wait_quiet(args.max_background, args.wait_idle)
         probe = functools.partial(Snapshot.take, server.pid, postmaster)
         path = "/api/queue" if args.call == "queue" else "/api/queue/schedule"
+        if args.environment == "test" and not reference:
+            path = "/test" + path
         outcome = uvloop.run(drive(args, base_url + path, key, calls, probe))
         statuses, failures, latencies, first, last = outcome
         peak_rss_mb = process_tree_peak_rss_kb(server.pid) / 1024  # with its workers
@@ -327,6 +335,7 @@ def summarise(
     summary: dict[str, Any] = {
         "database": args.database,
         "call": args.call,
+        "environment": args.environment,
         "calls": args.calls,
         "concurrency": args.concurrency,
         "users": args.users,
@@ -358,6 +367,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--call", choices=("queue", "schedule"), default="queue")
+    parser.add_argument("--environment", choices=("production", "test"), default="production")
     parser.add_argument("--workers", type=int, help="serve --workers (PostgreSQL)")
     parser.add_argument(
         "--serve-workers",

@@ -25,10 +25,19 @@ class MophConnectError(Exception):
     problem: str = "internal"
     title: str = "Internal error"
 
+    # The hospital a refused call came from, when it is known although the call was
+    # refused (a revoked key, a keyless call from outside its networks): the console's
+    # test sandbox shows it such refusals (appointments/admission.py).
+    hospital_id: str | None = None
+
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+
+    def of_hospital(self, hospital_id: str) -> MophConnectError:
+        self.hospital_id = hospital_id
+        return self
 
 
 class BadRequest(MophConnectError):

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Patient data is kept this many days after the appointment's date, then purged by the
     # retention job (patients/retention.py): what the privacy notice promises (PDPA s.26).
     retention_days: int = Field(default=30, ge=1, le=3650)
+    # The console's test sandbox keeps a hospital's test-environment calls this long (and
+    # only its last 200: sandbox/repository.py), then the same retention job erases them.
+    sandbox_retention_days: int = Field(default=7, ge=1, le=365)
 
     # Threads that run the synchronous API endpoints (anyio's default is 40). Each call
     # costs the process 7-11 ms of CPU under the GIL, and transactions wait for one of the

@@ -4,22 +4,33 @@ Authentication comes before anything reads the call's fields, so an unauthentica
 learns nothing about them. It runs in one short transaction with the call's count (the
 hospital's activity) and its rate-limit charge, committed before the call is served; a call
 over the hospital's rate waits for its turn here, holding no thread, connection or lock.
+
+A call to the test environment (`/test/api/...`) carries a `CallNote`: the call is then
+also recorded for the console's test sandbox (sandbox/), answered or refused, whenever
+its hospital is known. The usual call records it in the admission's transaction (one
+INSERT more); a refusal, with the count that records it anyway; a call held for its
+turn, in one more transaction of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
+import orjson
 from anyio import to_thread
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from moph_connect.api.bodies import CallBody
+from moph_connect.api.problems import domain_problem, problem_document, validation_problem
 from moph_connect.environments import Environment
-from moph_connect.errors import Forbidden, NotFound, Unauthorized
+from moph_connect.errors import Forbidden, MophConnectError, NotFound, Unauthorized
 from moph_connect.hospitals.authentication import (
     AuthenticatedHospital,
     authenticate_call,
@@ -28,10 +39,13 @@ from moph_connect.hospitals.authentication import (
 from moph_connect.hospitals.repository import HospitalRepository
 from moph_connect.networks import IPAddress
 from moph_connect.runtime import Runtime
+from moph_connect.sandbox.recording import CallNote
+from moph_connect.sandbox.repository import SandboxRepository
 from moph_connect.scheduling import rules
 
 Authenticate = Callable[[Session, datetime], AuthenticatedHospital]
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _admit_in(
@@ -52,8 +66,41 @@ def _admit_in(
     return hospital, runtime.rate_limits.admit_hospital(session, hospital.hospital_id, environment)
 
 
-def _failed_authentication(runtime: Runtime, client: IPAddress | None) -> None:
+def _problem_of(error: Exception) -> dict[str, Any]:
+    """The problem+json body the caller gets for `error` (api/problems.py answers it)."""
+    if isinstance(error, RequestValidationError):
+        return validation_problem(error.errors())
+    if isinstance(error, MophConnectError):
+        return domain_problem(error)
+    return problem_document(500, "internal", "Internal error", "Something went wrong on our side.")
+
+
+def _record(
+    session: Session,
+    note: CallNote,
+    hospital_id: str,
+    outcome: Any,
+    now: datetime,
+) -> None:
+    """The sandbox's row for this call: its answer (a Response) or its refusal."""
+    if isinstance(outcome, Response):
+        body = orjson.loads(bytes(outcome.body)) if outcome.body else {}
+        status = outcome.status_code
+    else:
+        body = _problem_of(outcome)
+        status = int(body["status"])
+    SandboxRepository(session).record(hospital_id, note, status, body, now)
+
+
+def _failed_authentication(
+    runtime: Runtime,
+    client: IPAddress | None,
+    note: CallNote | None = None,
+    error: MophConnectError | None = None,
+) -> None:
     with runtime.database.transaction() as session:
+        if note is not None and error is not None and error.hospital_id is not None:
+            _record(session, note, error.hospital_id, error, runtime.clock.now())
         runtime.rate_limits.failed_authentication(session, client)  # 429 once over
 
 
@@ -62,15 +109,53 @@ def _admit(
     environment: Environment,
     authenticate: Authenticate,
     client: IPAddress | None,
+    note: CallNote | None = None,
+    refused: Exception | None = None,
 ) -> tuple[AuthenticatedHospital, float]:
     """Who is calling, and how long to hold the call for its turn (rate limits): one
-    short transaction, committed before the call is served."""
+    short transaction, committed before the call is served. With `refused` (the call
+    failed once admitted), the sandbox's record of that refusal in the same."""
     try:
         with runtime.database.transaction() as session:
-            return _admit_in(session, runtime, environment, authenticate, runtime.clock.now())
-    except (Unauthorized, Forbidden, NotFound):
-        _failed_authentication(runtime, client)
+            now = runtime.clock.now()
+            admission = _admit_in(session, runtime, environment, authenticate, now)
+            if note is not None and refused is not None:
+                _record(session, note, admission[0].hospital_id, refused, now)
+            return admission
+    except (Unauthorized, Forbidden, NotFound) as error:
+        _failed_authentication(runtime, client, note, error)
         raise
+
+
+def _record_alone(
+    runtime: Runtime, note: CallNote, hospital: AuthenticatedHospital, outcome: Any
+) -> None:
+    with runtime.database.transaction() as session:
+        _record(session, note, hospital.hospital_id, outcome, runtime.clock.now())
+
+
+def served_and_recorded(
+    runtime: Runtime,
+    note: CallNote | None,
+    hospital: AuthenticatedHospital,
+    status: int,
+    serve: Callable[[Session], M],
+) -> M:
+    """`serve` in a transaction of its own, for a call already admitted (cancel, get,
+    delete); a test call's answer is recorded in the same transaction, its refusal in
+    one of its own."""
+    try:
+        with runtime.database.transaction() as session:
+            answer = serve(session)
+            if note is not None:
+                body = answer.model_dump(mode="json")
+                repository = SandboxRepository(session)
+                repository.record(hospital.hospital_id, note, status, body, runtime.clock.now())
+    except Exception as error:
+        if note is not None:
+            _record_alone(runtime, note, hospital, error)
+        raise
+    return answer
 
 
 async def admitted(
@@ -78,8 +163,13 @@ async def admitted(
     environment: Environment,
     authenticate: Authenticate,
     client: IPAddress | None,
+    note: CallNote | None = None,
 ) -> AuthenticatedHospital:
-    hospital, wait = await to_thread.run_sync(_admit, runtime, environment, authenticate, client)
+    """The caller, once its turn has come (refusals of a known hospital recorded in the
+    sandbox when `note` is given)."""
+    hospital, wait = await to_thread.run_sync(
+        _admit, runtime, environment, authenticate, client, note
+    )
     if wait > 0:
         await anyio.sleep(wait)  # paced: no thread, connection or lock is held meanwhile
     return hospital
@@ -91,31 +181,35 @@ def _admit_and_serve(
     authenticate: Authenticate,
     client: IPAddress | None,
     serve: Callable[[Session, AuthenticatedHospital], T],
+    note: CallNote | None = None,
 ) -> tuple[AuthenticatedHospital, float, T | None]:
     """Admission and the call in one transaction: one thread hop and one commit fewer
     than one after the other, for the usual call (within its rate, served at once).
     Otherwise the result is None and the call is to be served on its own: after `wait`
     seconds (over its rate: the admission commits alone), or at once when serving it in
     the same transaction met a concurrent identical call (IntegrityError). A call that
-    fails once admitted still counts: its admission is then recorded on its own."""
+    fails once admitted still counts: its admission is then recorded on its own (with
+    the sandbox's record of the refusal, for a test call)."""
     admitted = False
     try:
         with runtime.database.transaction() as session:
-            hospital, wait = _admit_in(
-                session, runtime, environment, authenticate, runtime.clock.now()
-            )
+            now = runtime.clock.now()
+            hospital, wait = _admit_in(session, runtime, environment, authenticate, now)
             admitted = True
             if wait > 0:
                 return hospital, wait, None
             result = serve(session, hospital)
+            if note is not None:  # the test environment's one statement more
+                _record(session, note, hospital.hospital_id, result, now)
     except Exception as error:
         if not admitted:
             if isinstance(error, (Unauthorized, Forbidden, NotFound)):
-                _failed_authentication(runtime, client)
+                _failed_authentication(runtime, client, note, error)
             raise
-        hospital, _ = _admit(runtime, environment, authenticate, client)
         if isinstance(error, IntegrityError):
+            hospital, _ = _admit(runtime, environment, authenticate, client)
             return hospital, 0.0, None
+        hospital, _ = _admit(runtime, environment, authenticate, client, note, error)
         raise
     runtime.wake_dispatcher()
     return hospital, 0.0, result
@@ -128,17 +222,26 @@ async def admitted_and_served(
     client: IPAddress | None,
     serve: Callable[[Session, AuthenticatedHospital], T],
     serve_alone: Callable[[AuthenticatedHospital], T],
+    note: CallNote | None = None,
 ) -> T:
     """`serve(session, hospital)` in the admission's transaction when it can be, else
     `serve_alone(hospital)` (its own transactions) once the call's turn has come."""
     hospital, wait, result = await to_thread.run_sync(
-        _admit_and_serve, runtime, environment, authenticate, client, serve
+        _admit_and_serve, runtime, environment, authenticate, client, serve, note
     )
     if result is not None:
         return result
     if wait > 0:
         await anyio.sleep(wait)  # paced: no thread, connection or lock is held meanwhile
-    return await to_thread.run_sync(serve_alone, hospital)
+    try:
+        alone = await to_thread.run_sync(serve_alone, hospital)
+    except Exception as error:
+        if note is not None:
+            await to_thread.run_sync(_record_alone, runtime, note, hospital, error)
+        raise
+    if note is not None:
+        await to_thread.run_sync(_record_alone, runtime, note, hospital, alone)
+    return alone
 
 
 def by_call(

@@ -9,6 +9,8 @@ validate the fields, so that an unauthenticated caller learns nothing about them
 
 from __future__ import annotations
 
+from typing import Any
+
 from anyio import to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -29,6 +31,7 @@ from moph_connect.appointments.service import AppointmentService
 from moph_connect.deps import CallBodyDep, HospitalCallerDep
 from moph_connect.environments import Environment
 from moph_connect.hospitals.authentication import AuthenticatedHospital
+from moph_connect.sandbox.recording import CallNote
 from moph_connect.scheduling.rules import CallKind
 
 
@@ -54,6 +57,13 @@ def build_router(environment: Environment) -> APIRouter:
     tag = "Hospital API" if environment == "production" else "Hospital API (test environment)"
     router = APIRouter(prefix=prefix, tags=[tag])
 
+    def test_note(path: str, fields: dict[str, Any], method: str = "") -> CallNote | None:
+        """Test calls are kept for the console's sandbox (admission.py records them);
+        the endpoint is the path, with its method when that is not POST."""
+        if environment != "test":
+            return None
+        return CallNote(f"{method} {prefix}{path}".strip(), fields)
+
     def add_call(call_kind: CallKind, path: str, summary: str, model: type[QueueCall]) -> None:
         # `call_kind` is bound by this closure, never by a parameter a caller could set.
         async def endpoint(
@@ -70,8 +80,9 @@ def build_router(environment: Environment) -> APIRouter:
                 return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
 
             authenticate = admission.by_call(environment, body, caller.authorization, client)
+            note = test_note(path, body.fields)
             return await admission.admitted_and_served(
-                runtime, environment, authenticate, client, serve, serve_alone
+                runtime, environment, authenticate, client, serve, serve_alone, note
             )
 
         router.add_api_route(
@@ -106,14 +117,18 @@ def build_router(environment: Environment) -> APIRouter:
     async def cancel(caller: HospitalCallerDep, body: CallBodyDep) -> AppointmentOut:
         runtime, client = caller.runtime, caller.client
         authenticate = admission.by_call(environment, body, caller.authorization, client)
-        hospital = await admission.admitted(runtime, environment, authenticate, client)
+        note = test_note("/queue/cancel", body.fields)
+        hospital = await admission.admitted(runtime, environment, authenticate, client, note)
+
+        def cancel_in(session: Session) -> AppointmentOut:
+            call, warnings = calls.validated(QueueCall, body)
+            service = AppointmentService(session)
+            answer = service.cancel_by_call(hospital, call, runtime.clock.now())
+            answer.warnings = [*warnings, *calls.name_warning(call, hospital)]
+            return answer
 
         def cancelled() -> AppointmentOut:
-            with runtime.database.transaction() as session:
-                call, warnings = calls.validated(QueueCall, body)
-                service = AppointmentService(session)
-                answer = service.cancel_by_call(hospital, call, runtime.clock.now())
-                answer.warnings = [*warnings, *calls.name_warning(call, hospital)]
+            answer = admission.served_and_recorded(runtime, note, hospital, 202, cancel_in)
             runtime.wake_dispatcher()
             return answer
 
@@ -130,14 +145,16 @@ def build_router(environment: Environment) -> APIRouter:
     async def get_appointment(appointment_id: str, caller: HospitalCallerDep) -> AppointmentOut:
         runtime = caller.runtime
         authenticate = admission.by_key(environment, caller.authorization)
-        hospital = await admission.admitted(runtime, environment, authenticate, caller.client)
+        note = test_note(f"/queue/{appointment_id}", {}, method="GET")
+        hospital = await admission.admitted(runtime, environment, authenticate, caller.client, note)
 
-        def described() -> AppointmentOut:
-            with runtime.database.transaction() as session:
-                service = AppointmentService(session)
-                return service.describe(service.owned(hospital, appointment_id), [])
+        def described(session: Session) -> AppointmentOut:
+            service = AppointmentService(session)
+            return service.describe(service.owned(hospital, appointment_id), [])
 
-        return await to_thread.run_sync(described)
+        return await to_thread.run_sync(
+            admission.served_and_recorded, runtime, note, hospital, 200, described
+        )
 
     @router.delete(
         "/queue/{appointment_id:appointment_id}",
@@ -150,13 +167,16 @@ def build_router(environment: Environment) -> APIRouter:
     async def delete_appointment(appointment_id: str, caller: HospitalCallerDep) -> AppointmentOut:
         runtime = caller.runtime
         authenticate = admission.by_key(environment, caller.authorization)
-        hospital = await admission.admitted(runtime, environment, authenticate, caller.client)
+        note = test_note(f"/queue/{appointment_id}", {}, method="DELETE")
+        hospital = await admission.admitted(runtime, environment, authenticate, caller.client, note)
+
+        def cancel_in(session: Session) -> AppointmentOut:
+            service = AppointmentService(session)
+            appointment = service.owned(hospital, appointment_id)
+            return service.cancel(hospital, appointment, runtime.clock.now())
 
         def cancelled() -> AppointmentOut:
-            with runtime.database.transaction() as session:
-                service = AppointmentService(session)
-                appointment = service.owned(hospital, appointment_id)
-                answer = service.cancel(hospital, appointment, runtime.clock.now())
+            answer = admission.served_and_recorded(runtime, note, hospital, 202, cancel_in)
             runtime.wake_dispatcher()
             return answer
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from moph_connect.console.insight_words import WORDS as INSIGHT_WORDS
+from moph_connect.console.sandbox_words import WORDS as SANDBOX_WORDS
 
 Lang = Literal["th", "en"]
 LANGS: tuple[Lang, ...] = ("th", "en")
@@ -192,6 +193,8 @@ CATALOGUE: dict[str, Mapping[Lang, str]] = {
 
 # The satisfaction and deliveries pages' words (kept in their own module).
 CATALOGUE.update(INSIGHT_WORDS)
+# The test sandbox's words (sandbox_words.py).
+CATALOGUE.update(SANDBOX_WORDS)
 
 
 def translator(lang: Lang) -> Translate:

@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem(f"{PREFIX}/hospitals", "nav.hospitals", ministry_only=True),
     NavItem(f"{PREFIX}/deliveries", "nav.deliveries"),
     NavItem(f"{PREFIX}/satisfaction", "nav.satisfaction"),
+    NavItem(f"{PREFIX}/sandbox", "nav.sandbox"),
 ]
 
 

@@ -13,6 +13,7 @@ from moph_connect.console import (
     http_errors,
     overview,
     password_pages,
+    sandbox_pages,
     satisfaction_pages,
     sign_in,
 )
@@ -56,5 +57,6 @@ def install(app: FastAPI) -> None:
     app.include_router(hospital_pages.router)
     app.include_router(delivery_pages.router)
     app.include_router(satisfaction_pages.router)
+    app.include_router(sandbox_pages.router)
     app.include_router(password_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -445,3 +445,24 @@ class ConsoleSignInFailure(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SandboxCall(Base):
+    """One call to the test environment's API (`/test/api/...`) of a known hospital, for
+    the console's test sandbox: when, which endpoint, the HTTP status, the answer, and the
+    request's fields without the patient's name (sandbox/recording.py decides what is
+    kept). The last `sandbox.repository.KEPT_PER_HOSPITAL` per hospital are kept (a trigger
+    trims on insert: migration 0012), and none longer than the sandbox retention."""
+
+    __tablename__ = "sandbox_calls"
+    __table_args__ = (Index("ix_sandbox_calls_hospital_recent", "hospital_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id", ondelete="CASCADE"))
+    called_at: Mapped[datetime] = mapped_column(index=True)
+    endpoint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    # The call's userId when it was a MOPH Connect ID: the test patient (erasure finds it).
+    regist_id: Mapped[str | None] = mapped_column(String(24), index=True)
+    request: Mapped[dict[str, Any]]
+    answer: Mapped[dict[str, Any]]

@@ -42,7 +42,12 @@ def line_sender(settings: Settings) -> LineSender:
 
 
 def retention_job(settings: Settings, database: Database, clock: Clock) -> RetentionJob:
-    return RetentionJob(database, clock, retention_days=settings.retention_days)
+    return RetentionJob(
+        database,
+        clock,
+        retention_days=settings.retention_days,
+        sandbox_days=settings.sandbox_retention_days,
+    )
 
 
 async def _run(

@@ -45,6 +45,7 @@ from moph_connect.db.models import (
     OutboxMessage,
     OutboxPayload,
     Registration,
+    SandboxCall,
     Survey,
     WebhookEvent,
 )
@@ -65,6 +66,7 @@ ERASURE_TABLES: Final = (
     "outbox_attempts",
     "outbox_messages",
     "outbox_payloads",
+    "sandbox_calls",
     "surveys",
     "webhook_events",
 )
@@ -74,6 +76,7 @@ _payloads: Table = OutboxPayload.__table__  # type: ignore[assignment]
 _attempts: Table = OutboxAttempt.__table__  # type: ignore[assignment]
 _events: Table = WebhookEvent.__table__  # type: ignore[assignment]
 _records: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
+_sandbox: Table = SandboxCall.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class ErasureRepository:
         hospital_of: dict[str, str] = {row.id: row.hospital_id for row in found}
         appointment_ids = list(hospital_of)
         records = forget_idempotency_records(self.session, hospital_of)
+        # Her test calls in the console's sandbox (kept without her name, but her queue).
+        self.session.execute(delete(_sandbox).where(_sandbox.c.regist_id.in_(regist_ids)))
         surveys = 0
         if appointment_ids:
             surveys = _count(

@@ -20,6 +20,9 @@ out of storage: SQLite's WAL is checkpointed and truncated; on PostgreSQL the ta
 are vacuumed, also when an erasure happened since the last run (VACUUM per erasure,
 in the webhook path, would hold up every patient's chat for as long as it takes on a
 large outbox: see docs/chatbot.md). On PostgreSQL one worker at a time runs it.
+
+The console's test sandbox (`sandbox_calls`: test-environment calls and their answers)
+goes `MOPH_CONNECT_SANDBOX_RETENTION_DAYS` (default 7) after each call.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from moph_connect.db.models import (
     AuditEvent,
     OutboxMessage,
     OutboxPayload,
+    SandboxCall,
     Survey,
     WebhookEvent,
 )
@@ -61,6 +65,7 @@ _LOCK_KEY: Final = 0x6D6F7068_72657400  # "moph" "ret"
 _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _payloads: Table = OutboxPayload.__table__  # type: ignore[assignment]
 _events: Table = WebhookEvent.__table__  # type: ignore[assignment]
+_sandbox: Table = SandboxCall.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -70,6 +75,7 @@ class RetentionCounts:
     surveys_unlinked: int = 0
     idempotency_records: int = 0
     webhook_events: int = 0
+    sandbox_calls: int = 0
 
     def add(self, other: RetentionCounts) -> None:
         for field in fields(self):
@@ -163,6 +169,17 @@ class RetentionRepository:
         deleted = self.session.execute(delete(_events).where(key.in_([tuple(k) for k in keys])))
         return RetentionCounts(webhook_events=_count(deleted))
 
+    def purge_sandbox_calls(self, called_before: datetime, limit: int = BATCH) -> RetentionCounts:
+        ids: list[int] = list(
+            self.session.scalars(
+                select(_sandbox.c.id).where(_sandbox.c.called_at < called_before).limit(limit)
+            )
+        )
+        if not ids:
+            return RetentionCounts()
+        deleted = self.session.execute(delete(_sandbox).where(_sandbox.c.id.in_(ids)))
+        return RetentionCounts(sandbox_calls=_count(deleted))
+
     def erased_since(self, since: datetime) -> bool:
         return (
             self.session.scalars(
@@ -201,12 +218,14 @@ class RetentionJob:
         clock: Clock,
         *,
         retention_days: int,
+        sandbox_days: int = 7,
         interval: timedelta = INTERVAL,
         batch: int = BATCH,
     ) -> None:
         self.database = database
         self.clock = clock
         self.retention = timedelta(days=retention_days)
+        self.sandbox_retention = timedelta(days=sandbox_days)
         self.interval = interval
         self.batch = batch
         self._last_run: datetime | None = None
@@ -236,6 +255,7 @@ class RetentionJob:
             lambda r: r.purge_appointments(bangkok_date(now) - self.retention, self.batch),
             lambda r: r.purge_messages(now - self.retention, self.batch),
             lambda r: r.purge_events(now - timedelta(days=WEBHOOK_EVENT_DAYS), self.batch),
+            lambda r: r.purge_sandbox_calls(now - self.sandbox_retention, self.batch),
         ]
         for step in steps:
             while not should_stop():
