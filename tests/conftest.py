@@ -14,15 +14,23 @@ from moph_connect.db.engine import make_engine
 from moph_connect.db.migrate import upgrade
 from moph_connect.db.models import Base
 from moph_connect.db.uow import Database
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, worker_database
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """Each pytest-xdist worker is a session of its own, so it starts a server of its own;
+    on a configured server, each worker gets a database of its own there."""
     configured = os.environ.get("MOPH_CONNECT_TEST_POSTGRES_URL")
     if configured:
-        upgrade(configured)
-        yield configured
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker is None:
+            upgrade(configured)
+            yield configured
+            return
+        with worker_database(configured, worker) as url:
+            upgrade(url)
+            yield url
         return
     server = PostgresServer()
     server.start()
