@@ -1,8 +1,8 @@
 """A real, throwaway PostgreSQL server for the test run, from the Debian binaries.
 
-Started once per test session (each pytest-xdist worker is one) on a free loopback port with its own data directory, and
-stopped (and deleted) at the end. As root, the server runs as the `postgres` user, since
-PostgreSQL refuses to run as root.
+Started once per test session (each pytest-xdist worker is one) on a free loopback port
+with its own data directory, and stopped (and deleted) at the end. As root, the server runs
+as the `postgres` user, since PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
