@@ -14,15 +14,23 @@ from moph_connect.db.engine import make_engine
 from moph_connect.db.migrate import upgrade
 from moph_connect.db.models import Base
 from moph_connect.db.uow import Database
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, worker_database
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """Each pytest-xdist worker is a session of its own, so it starts a server of its own;
+    on a configured server, each worker gets a database of its own there."""
     configured = os.environ.get("MOPH_CONNECT_TEST_POSTGRES_URL")
     if configured:
-        upgrade(configured)
-        yield configured
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker is None:
+            upgrade(configured)
+            yield configured
+            return
+        with worker_database(configured, worker) as url:
+            upgrade(url)
+            yield url
         return
     server = PostgresServer()
     server.start()
@@ -86,3 +94,48 @@ def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 @pytest.fixture
 def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     yield from _opened(request, "postgresql", tmp_path)
+
+
+# The suite runs on pytest-xdist workers (pyproject's addopts: `--dist loadgroup`), a
+# module to a worker, so that a module's stack starts once: every test is put in its
+# module's group. A module long enough to hold up the end of the run alone, and whose stack
+# is one per database anyway, is split into one group per database.
+SPLIT_BY_DATABASE = {"tests/fuzz/test_schemathesis.py": "fuzz_stack"}
+# The longest modules go first (measured: BENCHMARKS.md, "The test suite's time"), so that
+# none of them starts last while the other workers sit idle; the rest keep their order.
+LONGEST_FIRST = (
+    "tests/fuzz/test_schemathesis.py",
+    "tests/packaging/test_plain_install.py",
+    "tests/patients/test_registrations_import.py",
+    "tests/cli/test_serve_workers.py",
+    "tests/cli/test_commands.py",
+    "tests/hospitals/test_key_rotation.py",
+    "tests/delivery/test_crash.py",
+    "tests/console/test_cli.py",
+    "tests/hospitals/test_cli.py",
+    "tests/cli/test_separate_processes.py",
+)
+
+
+def _group(item: pytest.Item) -> str:
+    module = item.nodeid.split("::", 1)[0]
+    fixture = SPLIT_BY_DATABASE.get(module)
+    callspec = getattr(item, "callspec", None)
+    if fixture is not None and callspec is not None and fixture in callspec.params:
+        return f"{module}[{callspec.params[fixture]}]"
+    return module
+
+
+def _rank(item: pytest.Item) -> int:
+    module = item.nodeid.split("::", 1)[0].split("@", 1)[0]
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    # Marked before xdist reads the marks; sorted (stably) after pytest has ordered the
+    # items by fixture, so a module's own order stays as pytest made it.
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    yield
+    items.sort(key=_rank)

@@ -90,7 +90,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _healthy(base), timeout=30, what="serve to start")
+        # A deadline, not a wait (beside the other pytest-xdist worker, a busy machine
+        # took over 30 s to start it).
+        wait_for(lambda: _healthy(base), timeout=90, what="serve to start")
         yield base, tmp_path
     finally:
         process.send_signal(signal.SIGINT)

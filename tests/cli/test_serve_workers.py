@@ -96,8 +96,10 @@ def test_two_processes_answer_every_call_once(postgres_url_of_its_own: str, tmp_
         text=True,
     )
     try:
-        wait_for(lambda: _answers(emulator + "/control/health"), 60, "the emulator")
-        wait_for(lambda: _answers(service + "/healthz"), 60, "serve --workers 2")
+        # Deadlines, not waits: three processes start at once here, beside the other
+        # pytest-xdist worker, and on a busy machine that took over a minute.
+        wait_for(lambda: _answers(emulator + "/control/health"), 120, "the emulator")
+        wait_for(lambda: _answers(service + "/healthz"), 120, "serve --workers 2")
         assert len(_children(serve.pid)) >= 2
         added = subprocess.run(
             [

@@ -175,8 +175,17 @@ def shared_emulator(receiver_server: tuple[WebhookReceiver, str]) -> Iterator[Ru
 
 @pytest.fixture
 def emulator(shared_emulator: Running, receiver: WebhookReceiver) -> Running:
-    """The shared emulator, reset: no messages, stats, faults or retry keys; the clock at
-    START. Users made by earlier tests remain (each test makes its own)."""
+    """The shared emulator, reset: no messages, stats, faults or retry keys, no default
+    rich menu; the clock at START. Users made by earlier tests remain (each test makes its
+    own)."""
     shared_emulator.clock.set(START)
+    # A reset keeps rich menus (as LINE does); a default one set by an earlier test would
+    # show on every new user's chat, whichever module ran first in this worker. Cancelled
+    # before the reset, which then forgets these calls in the stats.
+    for token in (PRODUCTION_TOKEN, TEST_TOKEN):
+        cancelled = shared_emulator.http.delete(
+            "/v2/bot/user/all/richmenu", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert cancelled.status_code == 200, cancelled.text
     assert shared_emulator.http.post("/control/reset").status_code == 200
     return shared_emulator

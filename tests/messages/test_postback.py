@@ -50,7 +50,11 @@ def test_exact_formats() -> None:
         (build_pick("10661"), PickAction("10661")),
         (build_pick("h.a_b~c-d"), PickAction("h.a_b~c-d")),
         (build_pick("x" * 64), PickAction("x" * 64)),
-        *[(build_survey(TOKEN, n), SurveyAction(TOKEN, n)) for n in range(1, 6)],
+        # Ids without the random token: every pytest-xdist worker must collect the same.
+        *[
+            pytest.param(build_survey(TOKEN, n), SurveyAction(TOKEN, n), id=f"survey-64-{n}")
+            for n in range(1, 6)
+        ],
         (build_survey("t", 3), SurveyAction("t", 3)),
     ],
 )

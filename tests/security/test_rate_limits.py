@@ -51,11 +51,16 @@ def test_a_flood_gets_429_with_retry_after(database_url: str) -> None:
     limits = {"api_rate_per_second": 2.0, "api_rate_burst": 2, "api_rate_max_wait_seconds": 0.5}
     with _stack(database_url, **limits) as stack:
         key, regist = _patient(stack)
+        started = time.monotonic()
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda i: _book(stack, key, regist, i), range(16)))
+        elapsed = time.monotonic() - started
     refused = [a for a in answers if a.status_code == 429]
     assert {a.status_code for a in answers} == {202, 429}
-    assert len(refused) >= 16 - (2 + 1 + 1)  # burst + what waits at most 0.5 s at 2/s, +1
+    # At 2/s with a burst of 2, no more than 2 + 2/s × the time the calls took are let
+    # through (+1 for the edges); the time is measured, not assumed to be half a second,
+    # since on a busy machine 16 threads' calls do not all arrive at once.
+    assert 16 - len(refused) <= int(2 + 2.0 * elapsed + 1), (len(refused), elapsed)
     for answer in refused:
         assert_problem(answer, 429)
         assert int(answer.headers["retry-after"]) >= 1

@@ -1,8 +1,8 @@
 """A real, throwaway PostgreSQL server for the test run, from the Debian binaries.
 
-Started once per test session on a free loopback port with its own data directory, and
-stopped (and deleted) at the end. As root, the server runs as the `postgres` user, since
-PostgreSQL refuses to run as root.
+Started once per test session (each pytest-xdist worker is one) on a free loopback port
+with its own data directory, and stopped (and deleted) at the end. As root, the server runs
+as the `postgres` user, since PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
 
 from tests.support.net import free_port
 
@@ -109,3 +113,21 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def worker_database(server_url: str, worker: str) -> Iterator[str]:
+    """A database of its own for one pytest-xdist worker (`gw0`, ...) on a configured
+    server, dropped at the end (and first, should a killed run have left it)."""
+    server = make_url(server_url)
+    name = f"{server.database or 'postgres'}_{worker}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield server.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
