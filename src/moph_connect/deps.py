@@ -46,9 +46,13 @@ async def get_authorization(
 AuthorizationDep = Annotated[str | None, Depends(get_authorization)]
 
 
-async def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | None:
+def _client_of(request: Request, runtime: Runtime) -> IPAddress | None:
     peer = request.client.host if request.client else None
     return client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies)
+
+
+async def get_client_address(request: Request, runtime: RuntimeDep) -> IPAddress | None:
+    return _client_of(request, runtime)
 
 
 ClientAddressDep = Annotated[IPAddress | None, Depends(get_client_address)]
@@ -72,12 +76,9 @@ async def get_hospital_caller(
 ) -> HospitalCaller:
     # One dependency for what every hospital call reads of its request: FastAPI's cost is
     # per dependency, and the API's calls are the service's hot path (issue 12).
-    runtime: Runtime = request.app.state.runtime
-    peer = request.client.host if request.client else None
+    runtime = await get_runtime(request)
     return HospitalCaller(
-        runtime,
-        request.headers.get("authorization"),
-        client_address(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies),
+        runtime, request.headers.get("authorization"), _client_of(request, runtime)
     )
 
 
