@@ -48,6 +48,14 @@ class FieldUnreadable(ValueError):
 
 def read_text(value: object, *, multiline: bool = True) -> Read[str]:
     """A text field: strings as they are, numbers as their text; anything else refused."""
+    if type(value) is str and value.isprintable():
+        # The usual case, checked in C: no control character, tab or line break, so only
+        # the ends' spaces can change (tests/messages/test_fast_paths.py: the same answer).
+        return Read(value.strip())
+    return _read_any_text(value, multiline=multiline)
+
+
+def _read_any_text(value: object, *, multiline: bool) -> Read[str]:
     changes: list[str] = []
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldUnreadable("must be a string")

@@ -66,7 +66,8 @@ def _reader(*, multiline: bool, max_length: int) -> BeforeValidator:
         # characters are refused even when trimming or removing controls leaves 300.
         if len(value if isinstance(value, str) else read.value) > max_length:
             raise ValueError(f"must be at most {max_length} characters")
-        _note(info, read.changes)
+        if read.changes:
+            _note(info, read.changes)
         return read.value
 
     return BeforeValidator(read)
@@ -173,7 +174,8 @@ class QueueCall(BaseModel):
             read = fields.read_appointment_date(value)
         except fields.FieldUnreadable as error:
             raise ValueError(str(error)) from None
-        _note(info, read.changes)
+        if read.changes:
+            _note(info, read.changes)
         return read.value.isoformat()
 
     @field_validator("detailsLink", "currentQueueLink")

@@ -88,7 +88,8 @@ def clip(text: str, limit: int) -> str:
     """`text` if it fits in `limit` UTF-16 units, else its longest safe prefix plus "…"."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    if utf16_len(text) <= limit:
+    # No character takes more than two UTF-16 units: most fields fit without counting.
+    if 2 * len(text) <= limit or utf16_len(text) <= limit:
         return text
     budget = limit - utf16_len(ELLIPSIS)
     end = 0

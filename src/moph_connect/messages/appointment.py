@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Final
 
 from moph_connect.messages import flex, palette
@@ -63,6 +64,10 @@ class _Shown:
 
     @classmethod
     def of(cls, view: AppointmentView, lang: Lang = "th") -> _Shown:
+        return _shown(view, lang)
+
+    @classmethod
+    def tidied(cls, view: AppointmentView, lang: Lang) -> _Shown:
         # The card keeps the hospital's line breaks; the chat list (alt_*) shows one line.
         hospital = field(view.hospital_name, FIELD_MAX, lines=True)
         queue = field(view.queue_number, FIELD_MAX, lines=True)
@@ -79,6 +84,13 @@ class _Shown:
             alt_time=field(time, _ALT_TIME_MAX),
             words=card_words(lang),
         )
+
+
+# Both reminders (and the card) of one appointment are rendered from the same view in one
+# call; views and their tidied text are immutable, so the second asks the cache.
+@lru_cache(maxsize=1024)
+def _shown(view: AppointmentView, lang: Lang) -> _Shown:
+    return _Shown.tidied(view, lang)
 
 
 # --- building blocks ---------------------------------------------------------------

@@ -8,6 +8,7 @@ supplied by a hospital gets whichever of white or dark text reads better on it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 BRAND: Final = "#00796B"  # ministry teal: headers and primary buttons of routine cards
@@ -53,11 +54,14 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@lru_cache(maxsize=256)
 def carries_white_text(background: str) -> bool:
     """Whether white text (LINE's primary-button text) on `background` meets WCAG AA."""
     return contrast_ratio(ON_COLOR, background) >= WCAG_AA
 
 
+# Pure, and asked of the same few colours (a header per message) all night long.
+@lru_cache(maxsize=256)
 def text_color_on(background: str) -> str:
     """White or dark body text, whichever contrasts more with `background`."""
     if contrast_ratio(ON_COLOR, background) >= contrast_ratio(TEXT, background):
