@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -51,8 +52,21 @@ outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+# PostgreSQL: the rows' ids RETURNING in the parameters' order, then their payloads (one
+# multi-row INSERT each, by psycopg's insertmanyvalues).
 _INSERT_RETURNING_ID = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 _INSERT_PAYLOADS = insert(payloads_table)
+# SQLite's driver answers such a RETURNING row by row (one statement each), so there the
+# rows go without it (one executemany) and their payloads are found by the rows' dedup
+# keys (unique, never null) from one JSON array of [dedup_key, payload] pairs. Measured on
+# PostgreSQL too: less client CPU, but more of the server's, and fewer calls/s.
+_INSERT_ROWS = insert(outbox)
+_INSERT_PAYLOADS_BY_KEY = text(
+    "INSERT INTO outbox_payloads (message_id, payload)"
+    " SELECT message.id, json_extract(item.value, '$[1]')"
+    " FROM json_each(:rows) AS item"
+    " JOIN outbox_messages AS message ON message.dedup_key = json_extract(item.value, '$[0]')"
+)
 # The steps of a batch as one JSON array of [message_id, attempt, outcome, line_status,
 # request_id, detail] rows, unpacked by the database: one parameter, whatever the size.
 # Joined to their rows: a row deleted meanwhile (retention) loses its step rather than
@@ -136,6 +150,11 @@ class OutboxRepository:
         ]
         # On the transaction's connection: the ORM session's execute adds nothing here.
         connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.execute(_INSERT_ROWS, rows)
+            pairs = orjson.dumps([[message.dedup_key, message.payload] for message in messages])
+            connection.execute(_INSERT_PAYLOADS_BY_KEY, {"rows": pairs.decode("utf-8")})
+            return
         ids: list[int] = list(connection.execute(_INSERT_RETURNING_ID, rows).scalars())
         connection.execute(
             _INSERT_PAYLOADS,
