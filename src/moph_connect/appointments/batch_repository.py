@@ -231,7 +231,7 @@ class ChunkOutbox(OutboxRepository):
         reason: str,
         *,
         release_dedup_keys: bool = False,
-    ) -> int:
+    ) -> set[int]:
         self.writes.flush()
         return super().cancel_pending(
             appointment_id, kinds, reason, release_dedup_keys=release_dedup_keys

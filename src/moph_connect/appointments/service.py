@@ -144,8 +144,9 @@ class AppointmentService:
         appointment = self._upsert(hospital, call, found, stored, now, lang)
         if moved_from is not None:
             self._move(appointment, call.appointment_date, moved_from, patient, now)
+        cancelled: set[int] = set()
         if found is not None:
-            self.outbox.cancel_pending(
+            cancelled = self.outbox.cancel_pending(
                 appointment.id, rules.superseded_by(call_kind), rules.Reason.ALREADY_CALLED
             )
         skipped: list[SkippedMessage] = list(plan.skipped)
@@ -184,7 +185,21 @@ class AppointmentService:
             )
         self.outbox.enqueue(written, now)
         self.session.flush()
-        return self.describe(appointment, skipped, planned=written if found is None else None)
+        if found is None:  # a new appointment: its messages are the ones just planned
+            return self.describe(appointment, skipped, planned=written)
+        if moved_from is not None:  # the move cancelled and planned more: read them back
+            return self.describe(appointment, skipped)
+        # Nothing else changed the messages read at the start: they, with the cancelled
+        # ones marked, then the new ones (ids are handed out in order: the database's own
+        # order by due time, then id), not read back.
+        return self.describe(
+            appointment,
+            skipped,
+            messages=[
+                *((m.due_at, _message_out(m, cancelled=m.id in cancelled)) for m in stored),
+                *((m.due_at, _planned_out(m)) for m in written),
+            ],
+        )
 
     def _within_daily_limit(
         self, hospital: AuthenticatedHospital, regist_id: str, planning: int, now: datetime
@@ -384,13 +399,18 @@ class AppointmentService:
         appointment: Appointment,
         skipped: Sequence[SkippedMessage],
         planned: Sequence[NewMessage] | None = None,
+        messages: Sequence[tuple[datetime, PlannedMessageOut]] | None = None,
     ) -> AppointmentOut:
         """`planned`: the appointment's every message when the caller has them all (it
-        created the appointment just now), so that they are not read back."""
-        if planned is None:
-            rows = [_message_out(m) for m in self.outbox.for_appointment(appointment.id)]
-        else:
+        created the appointment just now); `messages`: the same, described, in planning
+        order with their due times; either spares reading them back."""
+        if messages is not None:
+            # Stable: messages due at the same time keep their order (the ids' order).
+            rows = [out for _due, out in sorted(messages, key=_first)]
+        elif planned is not None:
             rows = [_planned_out(m) for m in sorted(planned, key=_due_order)]
+        else:
+            rows = [_message_out(m) for m in self.outbox.for_appointment(appointment.id)]
         return AppointmentOut(
             appointmentId=appointment.id,
             environment="test" if appointment.environment == "test" else "production",
@@ -426,10 +446,14 @@ def _planned_out(message: NewMessage) -> PlannedMessageOut:
     )
 
 
-def _message_out(message: OutboxMessage) -> PlannedMessageOut:
+def _first(pair: tuple[datetime, PlannedMessageOut]) -> datetime:
+    return pair[0]
+
+
+def _message_out(message: OutboxMessage, *, cancelled: bool = False) -> PlannedMessageOut:
     return PlannedMessageOut(
         kind=any_kind(message.kind),
-        status=message.status,
+        status="cancelled" if cancelled else message.status,
         dueAt=rules.bangkok_iso(message.due_at),
         sentAt=rules.bangkok_iso(message.sent_at) if message.sent_at else None,
     )

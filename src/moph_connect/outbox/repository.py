@@ -52,14 +52,21 @@ outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 payloads_table: Table = OutboxPayload.__table__  # type: ignore[assignment]
 channel_states: Table = ChannelState.__table__  # type: ignore[assignment]
 rate_limits: Table = RateLimit.__table__  # type: ignore[assignment]
+
+
 # PostgreSQL: the rows' ids RETURNING in the parameters' order, then their payloads (one
-# multi-row INSERT each, by psycopg's insertmanyvalues).
+# multi-row INSERT each, by psycopg's insertmanyvalues). One data-modifying CTE doing both
+# saved a round trip but cost more than it saved: 2 ms more client CPU per call (a
+# statement SQLAlchemy compiled anew each time) and three times the server's CPU per
+# batch item (measured, BENCHMARKS.md "Hot-path shortcuts").
 _INSERT_RETURNING_ID = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 _INSERT_PAYLOADS = insert(payloads_table)
-# SQLite's driver answers such a RETURNING row by row (one statement each), so there the
-# rows go without it (one executemany) and their payloads are found by the rows' dedup
-# keys (unique, never null) from one JSON array of [dedup_key, payload] pairs. Measured on
-# PostgreSQL too: less client CPU, but more of the server's, and fewer calls/s.
+
+
+# SQLite has no data-modifying CTE, and its driver answers an INSERT ... RETURNING of many
+# rows one row at a time (one statement each). There the rows go in one executemany, and
+# their payloads find them by dedup key from one JSON array of [dedup_key, payload] pairs
+# (tried on PostgreSQL too: less client CPU, more of the server's, fewer calls/s).
 _INSERT_ROWS = insert(outbox)
 _INSERT_PAYLOADS_BY_KEY = text(
     "INSERT INTO outbox_payloads (message_id, payload)"
@@ -214,15 +221,15 @@ class OutboxRepository:
         reason: str,
         *,
         release_dedup_keys: bool = False,
-    ) -> int:
-        """`release_dedup_keys`: the cancelled rows give up their dedup keys (each gets its
-        id appended), so that the same messages can be planned again later: an appointment
-        moved away from a day may come back to it. Otherwise a cancelled row keeps its key
-        and blocks its message from being planned again (a reminder cancelled because the
-        patient was already called must stay so)."""
+    ) -> set[int]:
+        """The ids of the rows cancelled. `release_dedup_keys`: the cancelled rows give up
+        their dedup keys (each gets its id appended), so that the same messages can be
+        planned again later: an appointment moved away from a day may come back to it.
+        Otherwise a cancelled row keeps its key and blocks its message from being planned
+        again (a reminder cancelled because the patient was already called must stay so)."""
         kinds = list(kinds)
         if not kinds:
-            return 0
+            return set()
         values: dict[str, Any] = {"status": "cancelled", "last_error": reason}
         if release_dedup_keys:
             values["dedup_key"] = outbox.c.dedup_key + ":released:" + cast(outbox.c.id, String)
@@ -234,8 +241,9 @@ class OutboxRepository:
                 outbox.c.status == "pending",
             )
             .values(**values)
+            .returning(outbox.c.id)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return set(result.scalars())
 
     # -- dispatching ----------------------------------------------------------------------
 
