@@ -18,15 +18,14 @@ import orjson
 from sqlalchemy.orm import Session
 
 from moph_connect import messages
-from moph_connect.appointments import rendering
-from moph_connect.appointments.outbox_rows import NOTICE_PRIORITY, AnyKind, outbox_row
+from moph_connect.appointments import answers, rendering
+from moph_connect.appointments.outbox_rows import AnyKind, outbox_row
 from moph_connect.appointments.repository import AppointmentRepository
 from moph_connect.appointments.schemas import (
     AlertCall,
     AppointmentOut,
     PlannedMessageOut,
     QueueCall,
-    SkippedMessageOut,
 )
 from moph_connect.db.models import Appointment, OutboxMessage, Survey
 from moph_connect.errors import Conflict, Gone, NotFound, TooManyRequests, ValidationFailed
@@ -135,7 +134,10 @@ class AppointmentService:
         stored = [] if found is None else list(self.outbox.for_appointment(found.id))
         try:
             plan = rules.plan_messages(
-                call_kind, call.appointment_date, now, _already(stored, call.appointment_date)
+                call_kind,
+                call.appointment_date,
+                now,
+                answers.already_planned(stored, call.appointment_date),
             )
         except rules.AppointmentInPast as error:
             raise ValidationFailed.field("appointmentDate", str(error)) from None
@@ -196,8 +198,8 @@ class AppointmentService:
             appointment,
             skipped,
             messages=[
-                *((m.due_at, _message_out(m, cancelled=m.id in cancelled)) for m in stored),
-                *((m.due_at, _planned_out(m)) for m in written),
+                *((m.due_at, answers.message_out(m, cancelled=m.id in cancelled)) for m in stored),
+                *((m.due_at, answers.planned_out(m)) for m in written),
             ],
         )
 
@@ -282,7 +284,7 @@ class AppointmentService:
         for message in stored:
             if message.status == "pending" and message.kind in rendering.RERENDERED_KINDS:
                 message.payload = rendering.render(
-                    rules_kind(message.kind),
+                    answers.rules_kind(message.kind),
                     appointment,
                     survey_token=survey.token if survey else None,
                     lang=lang,
@@ -405,67 +407,9 @@ class AppointmentService:
         created the appointment just now); `messages`: the same, described, in planning
         order with their due times; either spares reading them back."""
         if messages is not None:
-            # Stable: messages due at the same time keep their order (the ids' order).
-            rows = [out for _due, out in sorted(messages, key=_first)]
+            rows = answers.in_due_order(messages)
         elif planned is not None:
-            rows = [_planned_out(m) for m in sorted(planned, key=_due_order)]
+            rows = [answers.planned_out(m) for m in sorted(planned, key=answers.due_at)]
         else:
-            rows = [_message_out(m) for m in self.outbox.for_appointment(appointment.id)]
-        return AppointmentOut(
-            appointmentId=appointment.id,
-            environment="test" if appointment.environment == "test" else "production",
-            status="cancelled" if appointment.status == "cancelled" else "active",
-            appointmentDate=appointment.appointment_date.isoformat(),
-            queueNumber=appointment.queue_number,
-            messages=rows,
-            skipped=[SkippedMessageOut(kind=s.kind, reason=s.reason) for s in skipped],
-        )
-
-
-def _already(stored: Sequence[OutboxMessage], on: date) -> frozenset[MessageKind]:
-    """Kinds planned for the appointment on date `on` (cancelled ones do not count). A
-    moved appointment's queue card counts: the "moved" notice replaced it."""
-    kinds: set[MessageKind] = set()
-    for message in stored:
-        if message.kind not in rules.PRIORITY or message.kind == "alert":
-            continue
-        if message.status == "cancelled":
-            continue
-        if message.appointment_date == on or message.kind == "queue_card":
-            kinds.add(rules_kind(message.kind))
-    return frozenset(kinds)
-
-
-def _due_order(message: NewMessage) -> datetime:
-    return message.due_at
-
-
-def _planned_out(message: NewMessage) -> PlannedMessageOut:
-    return PlannedMessageOut(
-        kind=any_kind(message.kind), status="pending", dueAt=rules.bangkok_iso(message.due_at)
-    )
-
-
-def _first(pair: tuple[datetime, PlannedMessageOut]) -> datetime:
-    return pair[0]
-
-
-def _message_out(message: OutboxMessage, *, cancelled: bool = False) -> PlannedMessageOut:
-    return PlannedMessageOut(
-        kind=any_kind(message.kind),
-        status="cancelled" if cancelled else message.status,
-        dueAt=rules.bangkok_iso(message.due_at),
-        sentAt=rules.bangkok_iso(message.sent_at) if message.sent_at else None,
-    )
-
-
-def rules_kind(kind: str) -> MessageKind:
-    if kind not in rules.PRIORITY:
-        raise ValueError(f"unknown message kind {kind!r}")
-    return kind
-
-
-def any_kind(kind: str) -> AnyKind:
-    if kind in NOTICE_PRIORITY:
-        return kind
-    return rules_kind(kind)
+            rows = [answers.message_out(m) for m in self.outbox.for_appointment(appointment.id)]
+        return answers.appointment_out(appointment, skipped, rows)
