@@ -8,7 +8,6 @@ the queue card sent as the dispatcher would."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,33 +16,17 @@ from sqlalchemy import update
 
 from moph_connect.db.models import OutboxMessage
 from moph_connect.hospitals.service import NewHospital
-from moph_connect.messages import NOTICE_VERSION
-from moph_connect.patients.repository import PatientRepository
-from tests.api.conftest import START
-from tests.conftest import fresh_database_url
-from tests.support.stack import Stack, running_stack
+from tests.api.test_round_trips import _patient, quiet_stack
+from tests.support.stack import Stack
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def quiet_stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    url = fresh_database_url(request, request.param, tmp_path_factory.mktemp("db"))
-    with running_stack(url, START, run_dispatcher=False) as stack:
-        yield stack
+__all__ = ["quiet_stack"]  # the fixture: a stack without a dispatcher polling
 
 
 @pytest.fixture
 def patient(quiet_stack: Stack, request: pytest.FixtureRequest) -> tuple[NewHospital, str]:
     """A hospital and its patient, written directly (no dispatcher sends the chat)."""
-    hospital = quiet_stack.register_hospital()
-    now = quiet_stack.clock.now()
     line_user_id = "U" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:32]
-    with quiet_stack.database.transaction() as session:
-        patients = PatientRepository(session)
-        user = patients.follow("production", line_user_id, now)
-        patients.record_consent(user, NOTICE_VERSION, now)
-        return hospital, patients.registration_for(user, hospital.hospital_id, now).regist_id
+    return _patient(quiet_stack, line_user_id)
 
 
 def _body(regist_id: str, queue_number: str, day: str = "2018-04-30") -> dict[str, Any]:
