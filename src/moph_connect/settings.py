@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # costs the process 7-11 ms of CPU under the GIL, and transactions wait for one of the
     # pool's connections anyway; fewer threads contend less (benchmarks/api.py).
     api_threads: int = Field(default=16, ge=1, le=200)
+    # Concurrent single hospital calls (/queue, /schedule, /notify, /alert) served in one
+    # transaction and one thread hop, at most this many (appointments/group_commit.py);
+    # 1: each call in its own transaction.
+    api_calls_per_transaction: int = Field(default=50, ge=1, le=1000)
 
     # Rate limits (README, "Rate limits"); 0 switches one off. Per hospital and
     # environment: sustained calls/s and burst; a call over the rate is held up to

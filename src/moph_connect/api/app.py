@@ -16,7 +16,7 @@ from moph_connect.api.body_limit import BodySizeLimit
 from moph_connect.api.cors import HospitalApiCors
 from moph_connect.api.edge import EdgeHeaders
 from moph_connect.api.header_limit import HeaderLimit
-from moph_connect.appointments import batch
+from moph_connect.appointments import batch, group_commit
 from moph_connect.appointments import documentation as appointment_documentation
 from moph_connect.appointments import endpoints as appointment_endpoints
 from moph_connect.chatbot import endpoints as chatbot_endpoints
@@ -95,6 +95,8 @@ def create_app(
     if dispatcher is not None:
         runtime.wake_dispatcher = dispatcher.wake
     processor = webhook_processor(runtime)
+    if runtime.settings.api_calls_per_transaction > 1:
+        runtime.group_commit = group_commit.for_runtime(runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -110,6 +112,8 @@ def create_app(
                 stack.callback(dispatcher.stop)
             stack.push_async_callback(processor.close)
             await processor.process_pending()  # events a crash left unprocessed
+            if runtime.group_commit is not None:  # first out: its chunks wake the dispatcher
+                stack.push_async_callback(runtime.group_commit.aclose)
             yield
 
     docs = runtime.settings.api_docs

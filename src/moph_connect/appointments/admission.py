@@ -215,6 +215,28 @@ def _admit_and_serve(
     return hospital, 0.0, result
 
 
+def admitted_and_served_in(
+    session: Session,
+    runtime: Runtime,
+    environment: Environment,
+    authenticate: Authenticate,
+    serve: Callable[[Session, AuthenticatedHospital, datetime], T],
+    note: CallNote | None,
+    now: datetime,
+) -> T | None:
+    """What `_admit_and_serve`'s transaction does, in a transaction the caller owns (a
+    group commit's, appointments/group_commit.py), at the caller's `now`: None when the
+    call is over its rate (to be held for its turn, on its own path). Its errors are
+    the caller's to handle: the call is then served on its own path, which records them."""
+    hospital, wait = _admit_in(session, runtime, environment, authenticate, now)
+    if wait > 0:
+        return None
+    result = serve(session, hospital, now)
+    if note is not None:  # the test environment's one statement more
+        _record(session, note, hospital.hospital_id, result, now)
+    return result
+
+
 async def admitted_and_served(
     runtime: Runtime,
     environment: Environment,

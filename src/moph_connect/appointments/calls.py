@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 
 import orjson
 from fastapi.exceptions import RequestValidationError
@@ -69,11 +70,13 @@ def handle_in(
     call_kind: CallKind,
     body: CallBody,
     idempotency_key: str | None,
+    now: datetime | None = None,
 ) -> JSONResponse:
-    """The call in the caller's transaction (the admission's, see admission.py)."""
+    """The call in the caller's transaction (the admission's, see admission.py). `now`:
+    the caller's time for it (a group commit runs a call again at the same time)."""
     check_idempotency_key(idempotency_key)
     call, warnings = validated(AlertCall if call_kind == "alert" else QueueCall, body)
-    return _handle_once(session, runtime, hospital, call_kind, call, warnings, idempotency_key)
+    return _handle_once(session, runtime, hospital, call_kind, call, warnings, idempotency_key, now)
 
 
 def handle(
@@ -112,8 +115,9 @@ def _handle_once(
     call: QueueCall,
     warnings: list[FieldWarning],
     idempotency_key: str | None,
+    now: datetime | None = None,
 ) -> JSONResponse:
-    now = runtime.clock.now()
+    now = runtime.clock.now() if now is None else now
     repository = AppointmentRepository(session)
     # Only a call with an Idempotency-Key needs its body's hash.
     request_hash = "" if idempotency_key is None else _request_hash(call_kind, call)

@@ -9,6 +9,7 @@ validate the fields, so that an unauthenticated caller learns nothing about them
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from moph_connect.api.routing import allow_every_method
-from moph_connect.appointments import admission, batch, calls
+from moph_connect.appointments import admission, batch, calls, group_commit
 from moph_connect.appointments.documentation import (
     BY_ID_ERRORS,
     CALL_ERRORS,
@@ -73,15 +74,20 @@ def build_router(environment: Environment) -> APIRouter:
         ) -> JSONResponse:
             runtime, client = caller.runtime, caller.client
 
-            def serve(session: Session, hospital: AuthenticatedHospital) -> JSONResponse:
-                return calls.handle_in(session, runtime, hospital, call_kind, body, idempotency_key)
+            def serve(
+                session: Session, hospital: AuthenticatedHospital, now: datetime | None = None
+            ) -> JSONResponse:
+                return calls.handle_in(
+                    session, runtime, hospital, call_kind, body, idempotency_key, now
+                )
 
             def serve_alone(hospital: AuthenticatedHospital) -> JSONResponse:
                 return calls.handle(runtime, hospital, call_kind, body, idempotency_key)
 
             authenticate = admission.by_call(environment, body, caller.authorization, client)
             note = test_note(path, body.fields)
-            return await admission.admitted_and_served(
+            # With the calls of the moment, in one transaction (or alone: group_commit.py).
+            return await group_commit.admitted_and_served(
                 runtime, environment, authenticate, client, serve, serve_alone, note
             )
 
