@@ -68,8 +68,11 @@ ALONE: Final = _Alone()
 # Runs of one chunk, each after one more call was taken out, before every call of it goes
 # its own way (a chunk with that many refusals is no longer the common case).
 RUNS: Final = 4
-# Chunks running at once, per database: SQLite has one writer, so a second chunk would
-# only wait for the first one's lock (BENCHMARKS.md, "Group commit", for PostgreSQL's).
+# Chunks running at once, per database. SQLite has one writer: a second chunk would only
+# wait for the first one's lock. On PostgreSQL two chunks measured within the noise of one
+# (BENCHMARKS.md, "Group commit"): the calls of one hospital meet on its row of the day's
+# count anyway, and chunks of several hospitals would lock their rows in any order (a
+# deadlock is then one call taken out, and a chunk run again). One, until it measures.
 CHUNKS_AT_ONCE: Final = {"sqlite": 1, "postgresql": 1}
 
 
