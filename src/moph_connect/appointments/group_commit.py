@@ -98,7 +98,8 @@ class GroupCommit:
             runner = loop.create_task(self._run())
             self._runners.add(runner)
             runner.add_done_callback(self._runners.discard)
-        # Shielded: a caller that goes away leaves its chunk to run and commit.
+        # Shielded: a caller that goes away leaves its chunk to run and commit (its call is
+        # then served, as a thread already running it would be; one taken out is not).
         outcome = await asyncio.shield(answer)
         if outcome is ALONE:
             return await alone()
