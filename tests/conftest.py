@@ -107,19 +107,26 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleSchedu
     return ModuleScheduling(config, log)
 
 
-# The longest groups go first (measured: BENCHMARKS.md, "The test suite's time"), so that
-# none of them starts last while the other workers sit idle; the rest keep their order.
+# The longest groups go first (measured with `--durations=0`, the suite on three workers),
+# so that none of them starts last while the other workers sit idle; the rest keep their
+# order.
 LONGEST_FIRST = (
     "tests/fuzz/test_schemathesis.py[postgresql]",
     "tests/packaging/test_plain_install.py",
     "tests/fuzz/test_schemathesis.py[sqlite]",
-    "tests/patients/test_registrations_import.py",
-    "tests/console/test_address_limit.py",
     "tests/cli/test_commands.py",
-    "tests/console/test_password.py",
+    "tests/patients/test_registrations_import.py[postgresql]",
     "tests/console/test_cli.py",
+    "tests/patients/test_registrations_import.py[sqlite]",
+    "tests/console/test_address_limit.py[postgresql]",
+    "tests/hospitals/test_cli.py",
+    "tests/line_emulator/test_spec_equivalence.py",
     "tests/insights/test_pages.py",
-    "tests/security/test_limits_and_headers.py",
+    "tests/cli/test_serve_workers.py",
+    "tests/console/test_address_limit.py[sqlite]",
+    "tests/hospitals/test_key_rotation.py[postgresql]",
+    "tests/delivery/test_crash.py",
+    "tests/hospitals/test_key_rotation.py[sqlite]",
 )
 
 

@@ -13,10 +13,21 @@ import re
 
 from xdist.scheduler import LoadScopeScheduling
 
-# A module long enough to hold up the end of the run alone, and whose stack is one per
-# database anyway, is split into one group per database: its tests' ids end in the
-# database's name (the module fixture's parameter).
-SPLIT_BY_DATABASE = frozenset({"tests/fuzz/test_schemathesis.py"})
+# A long module whose fixtures are one per database anyway (parametrized by it, or per
+# test) is split into a group per database, which can run side by side: its tests' ids
+# end in the database's name. Its other tests stay in the module's group.
+SPLIT_BY_DATABASE = frozenset(
+    {
+        "tests/fuzz/test_schemathesis.py",
+        "tests/patients/test_registrations_import.py",
+        "tests/console/test_address_limit.py",
+        "tests/hospitals/test_key_rotation.py",
+        "tests/console/test_password.py",
+        "tests/console/test_sign_in.py",
+        "tests/console/test_scoping.py",
+        "tests/chatbot/test_survey.py",
+    }
+)
 _DATABASE = re.compile(r"\[(sqlite|postgresql)\]$")
 
 
