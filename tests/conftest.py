@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from moph_connect.db.migrate import upgrade
 from moph_connect.db.models import Base
 from moph_connect.db.uow import Database
 from tests.support.postgres import PostgresServer, worker_database
+from tests.support.scheduling import ModuleScheduling, group_of
 
 
 @pytest.fixture(scope="session")
@@ -96,46 +98,46 @@ def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
     yield from _opened(request, "postgresql", tmp_path)
 
 
-# The suite runs on pytest-xdist workers (pyproject's addopts: `--dist loadgroup`), a
-# module to a worker, so that a module's stack starts once: every test is put in its
-# module's group. A module long enough to hold up the end of the run alone, and whose stack
-# is one per database anyway, is split into one group per database.
-SPLIT_BY_DATABASE = {"tests/fuzz/test_schemathesis.py": "fuzz_stack"}
-# The longest modules go first (measured: BENCHMARKS.md, "The test suite's time"), so that
-# none of them starts last while the other workers sit idle; the rest keep their order.
+# The suite runs on pytest-xdist workers (pyproject's addopts), a module to a worker, so
+# that a module's stack starts once: tests/support/scheduling.py makes the groups (and
+# says why not `--dist loadgroup`).
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling | None:
+    if config.getoption("dist") != "loadscope":
+        return None
+    return ModuleScheduling(config, log)
+
+
+# The longest groups go first (measured with `--durations=0`, the suite on three workers),
+# so that none of them starts last while the other workers sit idle; the rest keep their
+# order.
 LONGEST_FIRST = (
-    "tests/fuzz/test_schemathesis.py",
+    "tests/fuzz/test_schemathesis.py[postgresql]",
     "tests/packaging/test_plain_install.py",
-    "tests/patients/test_registrations_import.py",
-    "tests/cli/test_serve_workers.py",
+    "tests/fuzz/test_schemathesis.py[sqlite]",
     "tests/cli/test_commands.py",
-    "tests/hospitals/test_key_rotation.py",
-    "tests/delivery/test_crash.py",
+    "tests/patients/test_registrations_import.py[postgresql]",
     "tests/console/test_cli.py",
+    "tests/patients/test_registrations_import.py[sqlite]",
+    "tests/console/test_address_limit.py[postgresql]",
     "tests/hospitals/test_cli.py",
-    "tests/cli/test_separate_processes.py",
+    "tests/line_emulator/test_spec_equivalence.py",
+    "tests/insights/test_pages.py",
+    "tests/cli/test_serve_workers.py",
+    "tests/console/test_address_limit.py[sqlite]",
+    "tests/hospitals/test_key_rotation.py[postgresql]",
+    "tests/delivery/test_crash.py",
+    "tests/hospitals/test_key_rotation.py[sqlite]",
 )
 
 
-def _group(item: pytest.Item) -> str:
-    module = item.nodeid.split("::", 1)[0]
-    fixture = SPLIT_BY_DATABASE.get(module)
-    callspec = getattr(item, "callspec", None)
-    if fixture is not None and callspec is not None and fixture in callspec.params:
-        return f"{module}[{callspec.params[fixture]}]"
-    return module
-
-
 def _rank(item: pytest.Item) -> int:
-    module = item.nodeid.split("::", 1)[0].split("@", 1)[0]
-    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+    group = group_of(item.nodeid)
+    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
-    # Marked before xdist reads the marks; sorted (stably) after pytest has ordered the
-    # items by fixture, so a module's own order stays as pytest made it.
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    # Sorted (stably) after pytest has ordered the items by fixture, so that a module's
+    # own order stays as pytest made it.
     yield
     items.sort(key=_rank)

@@ -93,9 +93,16 @@ CONFIG = schemathesis.Config.from_dict(
 )
 schema = schemathesis.openapi.from_dict(app_openapi(), config=CONFIG)
 
-# (base URL, operation, positive or negative case, status) of every answer, for the
-# summary test at the end.
+# (database, operation, positive or negative case, status) of every answer, and the fuzz
+# tests that started, by database: for the summary test at the end of each database's half.
 ANSWERS: Counter[tuple[str, str, str, int]] = Counter()
+STARTED: dict[str, set[str]] = {"sqlite": set(), "postgresql": set()}
+FUZZ_TEST = "test_the_api_keeps_to_its_openapi"
+
+
+def _database_of(item: pytest.Item) -> str:
+    database: str = item.callspec.params["fuzz_stack"]  # type: ignore[attr-defined]
+    return database
 
 
 def _sign(secret: str, body: bytes) -> str:
@@ -336,7 +343,11 @@ def _signed(case: Any, base_url: str, channel: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 @schema.parametrize()
-def test_the_api_keeps_to_its_openapi(case: Case, fuzz_world: World) -> None:
+def test_the_api_keeps_to_its_openapi(
+    case: Case, fuzz_world: World, request: pytest.FixtureRequest
+) -> None:
+    database = _database_of(request.node)
+    STARTED[database].add(request.node.nodeid)
     base_url = fuzz_world.stack.base_url
     case = own_copy(case)
     channel = aim(case, fuzz_world)
@@ -351,7 +362,7 @@ def test_the_api_keeps_to_its_openapi(case: Case, fuzz_world: World) -> None:
     mode = case.meta.generation.mode.value if case.meta is not None else "positive"
     # 60 s: a thousand-item batch on PostgreSQL took over 30 s on a busy machine.
     response = case.call_and_validate(base_url=base_url, timeout=60, **extra)
-    ANSWERS[(base_url, case.operation.label, mode, response.status_code)] += 1
+    ANSWERS[(database, case.operation.label, mode, response.status_code)] += 1
 
 
 def test_the_fuzzed_document_is_the_one_served(fuzz_stack: Stack) -> None:
@@ -362,15 +373,25 @@ def test_the_fuzzed_document_is_the_one_served(fuzz_stack: Stack) -> None:
 
 @pytest.mark.slow
 def test_the_fuzzing_reached_the_service_and_nothing_failed_behind_it(
-    fuzz_world: World, capsys: pytest.CaptureFixture[str]
+    fuzz_world: World, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
     """Run after the fuzzing (same module, same stack): most calls got past
     authentication, and nothing the API accepted failed later (a message LINE refused, a
     webhook event that could not be processed)."""
+    database = _database_of(request.node)
+    selected = {
+        item.nodeid
+        for item in request.session.items
+        if item.name.split("[", 1)[0] == FUZZ_TEST and _database_of(item) == database
+    }
+    if not selected:
+        pytest.skip("the fuzz test is not selected in this session (-k, -m)")
+    # The shares below are of every selected case: a part of them (the operations that
+    # ran in this process, should a scheduler split the module) has other shares.
+    elsewhere = sorted(selected - STARTED[database])
+    assert not elsewhere, f"fuzz tests that did not run in this process before: {elsewhere}"
     base_url = fuzz_world.stack.base_url
-    answers = {key[1:]: count for key, count in ANSWERS.items() if key[0] == base_url}
-    if not answers:
-        pytest.skip("the fuzz test did not run in this session (-k, -m)")
+    answers = {key[1:]: count for key, count in ANSWERS.items() if key[0] == database}
     statuses: dict[str, Counter[int]] = {"positive": Counter(), "negative": Counter()}
     for (label, mode, status), count in answers.items():
         if "/line/webhook" not in label:
@@ -381,10 +402,10 @@ def test_the_fuzzing_reached_the_service_and_nothing_failed_behind_it(
     valid = statuses["positive"]
     assert valid[401] + valid[403] < valid.total() / 4, valid
     assert valid[202] + valid[200] > valid.total() / 3, valid
-    database = fuzz_world.stack.database
+    stack_database = fuzz_world.stack.database
 
     def settled() -> bool:
-        with database.transaction() as session:
+        with stack_database.transaction() as session:
             unprocessed = session.query(WebhookEvent).filter(WebhookEvent.processed_at.is_(None))
             sending = session.query(OutboxMessage).filter(
                 OutboxMessage.status == "sending",
@@ -392,7 +413,7 @@ def test_the_fuzzing_reached_the_service_and_nothing_failed_behind_it(
             return unprocessed.count() == 0 and sending.count() == 0
 
     wait_for(settled, timeout=60, what="webhook events processed and sends finished")
-    with database.transaction() as session:
+    with stack_database.transaction() as session:
         failed_events = [
             (e.webhook_event_id, e.error)
             for e in session.query(WebhookEvent).filter(WebhookEvent.error.is_not(None))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,9 +14,15 @@ MIN_LENGTH = 12
 MAX_LENGTH = 1024  # argon2 takes any length; this keeps one sign-in's work bounded
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so that a wrong address takes as long as
-# a wrong password (the answer's timing does not tell which addresses are operators).
-_DUMMY_HASH = _hasher.hash("moph-connect: no such operator")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that a wrong address takes as long
+    as a wrong password (the answer's timing does not tell which addresses are operators).
+    Made on the first verification, known address or not, rather than at import, where it
+    cost every `moph-connect` command a third of a second."""
+    return _hasher.hash("moph-connect: no such operator")
 
 
 def checked_password(password: str) -> str:
@@ -33,10 +41,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; with no hash (unknown operator) the same work, False."""
     if len(password) > MAX_LENGTH:
         return False
+    dummy = _dummy_hash()  # before either branch, so that only the first call pays for it
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and (
-            password_hash is not None
-        )
+        return _hasher.verify(password_hash or dummy, password) and (password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
 
