@@ -6,7 +6,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +15,6 @@ from moph_connect.db.migrate import upgrade
 from moph_connect.db.models import Base
 from moph_connect.db.uow import Database
 from tests.support.postgres import PostgresServer, worker_database
-from tests.support.scheduling import ModuleScheduling, group_of
 
 
 @pytest.fixture(scope="session")
@@ -98,41 +96,34 @@ def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
     yield from _opened(request, "postgresql", tmp_path)
 
 
-# The suite runs on pytest-xdist workers (pyproject's addopts), a module to a worker, so
-# that a module's stack starts once: tests/support/scheduling.py makes the groups (and
-# says why not `--dist loadgroup`).
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling | None:
-    if config.getoption("dist") != "loadscope":
-        return None
-    return ModuleScheduling(config, log)
-
-
-# The longest groups go first (measured with `--durations=0`, the suite on three workers),
-# so that none of them starts last while the other workers sit idle; the rest keep their
-# order.
+# The suite runs on pytest-xdist workers (pyproject's addopts) with `--dist loadfile`: a
+# module to a worker, so that a module's stack starts once. Not `--dist loadgroup` with
+# `xdist_group` marks: pytest-xdist 3.8 tells the controller a test's group through
+# `item._nodeid`, which pytest 9.2 no longer reads (pytest-xdist issue #1386), so every
+# test was a group of its own and each worker started every module's stacks again. The
+# longest modules go first (`--no-loadscope-reorder` keeps this order; measured with
+# `--durations=0`, the suite on three workers), so that none of them starts last while
+# the other workers sit idle; the rest keep their order.
 LONGEST_FIRST = (
-    "tests/fuzz/test_schemathesis.py[postgresql]",
+    "tests/fuzz/test_schemathesis.py",
     "tests/packaging/test_plain_install.py",
-    "tests/fuzz/test_schemathesis.py[sqlite]",
+    "tests/patients/test_registrations_import.py",
+    "tests/console/test_address_limit.py",
     "tests/cli/test_commands.py",
-    "tests/patients/test_registrations_import.py[postgresql]",
     "tests/console/test_cli.py",
-    "tests/patients/test_registrations_import.py[sqlite]",
-    "tests/console/test_address_limit.py[postgresql]",
+    "tests/hospitals/test_key_rotation.py",
+    "tests/insights/test_pages.py",
+    "tests/console/test_password.py",
+    "tests/cli/test_serve_workers.py",
     "tests/hospitals/test_cli.py",
     "tests/line_emulator/test_spec_equivalence.py",
-    "tests/insights/test_pages.py",
-    "tests/cli/test_serve_workers.py",
-    "tests/console/test_address_limit.py[sqlite]",
-    "tests/hospitals/test_key_rotation.py[postgresql]",
     "tests/delivery/test_crash.py",
-    "tests/hospitals/test_key_rotation.py[sqlite]",
 )
 
 
 def _rank(item: pytest.Item) -> int:
-    group = group_of(item.nodeid)
-    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+    module = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 @pytest.hookimpl(wrapper=True)

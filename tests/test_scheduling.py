@@ -1,32 +1,25 @@
-"""The groups the suite's scheduler hands to pytest-xdist workers (tests/support/scheduling.py)."""
+"""The order the suite hands its modules to pytest-xdist workers (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import re
+import tomllib
 from pathlib import Path
 
 from tests.conftest import LONGEST_FIRST
-from tests.support.scheduling import SPLIT_BY_DATABASE, group_of
 
 ROOT = Path(__file__).resolve().parents[1]
-FUZZ = "tests/fuzz/test_schemathesis.py"
 
 
-def test_a_module_is_one_group() -> None:
-    assert group_of("tests/api/test_batch.py::test_x[sqlite]") == "tests/api/test_batch.py"
-    assert group_of("tests/api/test_batch.py::test_y") == "tests/api/test_batch.py"
-
-
-def test_a_split_module_is_a_group_per_database_and_one_for_the_rest() -> None:
-    assert group_of(f"{FUZZ}::test_f[POST /api/queue][postgresql]") == f"{FUZZ}[postgresql]"
-    assert group_of(f"{FUZZ}::test_s[sqlite]") == f"{FUZZ}[sqlite]"
-    assert group_of(f"{FUZZ}::test_x[sqlite-other]") == FUZZ
-    assert group_of(f"{FUZZ}::test_y") == FUZZ
-
-
-def test_the_longest_groups_named_exist() -> None:
-    for group in LONGEST_FIRST:
-        module, database = re.fullmatch(r"([^\[]+)(?:\[(\w+)\])?", group).groups()  # type: ignore[union-attr]
-        assert (ROOT / module).is_file(), group
-        assert database is None or module in SPLIT_BY_DATABASE, group
+def test_the_longest_modules_named_exist_once_each() -> None:
+    for module in LONGEST_FIRST:
+        assert (ROOT / module).is_file(), module
     assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
+
+
+def test_a_module_goes_to_one_worker_in_the_suites_order() -> None:
+    # A module's stacks start once only if its tests stay together (loadfile), and the
+    # longest go first only if xdist keeps the collection's order.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    options = pyproject["tool"]["pytest"]["ini_options"]["addopts"].split()
+    assert options[options.index("--dist") + 1] == "loadfile"
+    assert "--no-loadscope-reorder" in options
