@@ -198,9 +198,7 @@ def _admit_and_serve(
             admitted = True
             if wait > 0:
                 return hospital, wait, None
-            result = serve(session, hospital)
-            if note is not None:  # the test environment's one statement more
-                _record(session, note, hospital.hospital_id, result, now)
+            result = _served_in(session, hospital, serve, note, now)
     except Exception as error:
         if not admitted:
             if isinstance(error, (Unauthorized, Forbidden, NotFound)):
@@ -231,8 +229,24 @@ def admitted_and_served_in(
     hospital, wait = _admit_in(session, runtime, environment, authenticate, now)
     if wait > 0:
         return None
-    result = serve(session, hospital, now)
-    if note is not None:  # the test environment's one statement more
+
+    def serve_now(session: Session, hospital: AuthenticatedHospital) -> T:
+        return serve(session, hospital, now)
+
+    return _served_in(session, hospital, serve_now, note, now)
+
+
+def _served_in(
+    session: Session,
+    hospital: AuthenticatedHospital,
+    serve: Callable[[Session, AuthenticatedHospital], T],
+    note: CallNote | None,
+    now: datetime,
+) -> T:
+    """An admitted call served in the admission's transaction (and recorded, for a test
+    call: the test environment's one statement more)."""
+    result = serve(session, hospital)
+    if note is not None:
         _record(session, note, hospital.hospital_id, result, now)
     return result
 

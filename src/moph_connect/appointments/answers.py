@@ -47,10 +47,6 @@ def _first(pair: tuple[datetime, PlannedMessageOut]) -> datetime:
     return pair[0]
 
 
-def due_at(message: NewMessage) -> datetime:
-    return message.due_at
-
-
 def planned_out(message: NewMessage) -> PlannedMessageOut:
     return PlannedMessageOut(
         kind=any_kind(message.kind), status="pending", dueAt=rules.bangkok_iso(message.due_at)

@@ -187,13 +187,11 @@ class AppointmentService:
             )
         self.outbox.enqueue(written, now)
         self.session.flush()
-        if found is None:  # a new appointment: its messages are the ones just planned
-            return self.describe(appointment, skipped, planned=written)
         if moved_from is not None:  # the move cancelled and planned more: read them back
             return self.describe(appointment, skipped)
-        # Nothing else changed the messages read at the start: they, with the cancelled
-        # ones marked, then the new ones (ids are handed out in order: the database's own
-        # order by due time, then id), not read back.
+        # Nothing else changed the messages read at the start (none for a new appointment):
+        # they, with the cancelled ones marked, then the new ones (ids are handed out in
+        # order: the database's own order by due time, then id), not read back.
         return self.describe(
             appointment,
             skipped,
@@ -400,16 +398,12 @@ class AppointmentService:
         self,
         appointment: Appointment,
         skipped: Sequence[SkippedMessage],
-        planned: Sequence[NewMessage] | None = None,
         messages: Sequence[tuple[datetime, PlannedMessageOut]] | None = None,
     ) -> AppointmentOut:
-        """`planned`: the appointment's every message when the caller has them all (it
-        created the appointment just now); `messages`: the same, described, in planning
-        order with their due times; either spares reading them back."""
+        """`messages`: the appointment's every message, described, in planning order with
+        their due times, when the caller has them all; spares reading them back."""
         if messages is not None:
             rows = answers.in_due_order(messages)
-        elif planned is not None:
-            rows = [answers.planned_out(m) for m in sorted(planned, key=answers.due_at)]
         else:
             rows = [answers.message_out(m) for m in self.outbox.for_appointment(appointment.id)]
         return answers.appointment_out(appointment, skipped, rows)

@@ -63,10 +63,6 @@ class _Shown:
     words: CardWords
 
     @classmethod
-    def of(cls, view: AppointmentView, lang: Lang = "th") -> _Shown:
-        return _shown(view, lang)
-
-    @classmethod
     def tidied(cls, view: AppointmentView, lang: Lang) -> _Shown:
         # The card keeps the hospital's line breaks; the chat list (alt_*) shows one line.
         hospital = field(view.hospital_name, FIELD_MAX, lines=True)
@@ -183,7 +179,7 @@ def _links(s: _Shown, view: AppointmentView) -> flex.JSON | None:
 
 def queue_card(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The queue card (บัตรคิว), sent when a booking succeeds."""
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     return _card(
         alt_text=s.words.queue_card_alt.format(
             hospital=s.alt_hospital, queue=s.alt_queue, date=s.date
@@ -196,7 +192,7 @@ def queue_card(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
 
 
 def _reminder(view: AppointmentView, lang: Lang, *, tomorrow: bool) -> dict[str, Any]:
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     headline = s.words.tomorrow if tomorrow else s.words.today
     return _card(
         alt_text=s.words.reminder_alt.format(
@@ -226,7 +222,7 @@ def reminder_same_day(view: AppointmentView, lang: Lang = "th") -> dict[str, Any
 
 def queue_near(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The "your queue is near" alert (ใกล้ถึงคิวของคุณแล้ว), current-queue button first."""
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     return _card(
         alt_text=s.words.near_alt.format(queue=s.alt_queue, hospital=s.alt_hospital),
         title=s.words.near_title,
@@ -251,7 +247,7 @@ def survey(view: AppointmentView, survey_token: str, lang: Lang = "th") -> dict[
 
     Raises ValueError if `survey_token` is not a valid postback id (see `postback`).
     """
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     words = s.words
     buttons = [
         flex.button(
@@ -293,7 +289,7 @@ def alert(
     to LINE's 20 characters and the header to 200. The header text turns dark when the
     hospital's colour is too light for white.
     """
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     title = field(header, FIELD_MAX) if header and clean(header) else s.words.alert_header
     color = palette.parse_hex_color(background_color) or palette.BRAND
     button_color = color if palette.carries_white_text(color) else palette.BRAND
@@ -314,7 +310,7 @@ def alert(
 
 def appointment_cancelled(view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The hospital cancelled the appointment (ยกเลิกนัดหมาย)."""
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     words = s.words
     return _card(
         alt_text=words.cancelled_alt.format(
@@ -336,7 +332,7 @@ def appointment_cancelled(view: AppointmentView, lang: Lang = "th") -> dict[str,
 
 def appointment_moved(old_date: date, view: AppointmentView, lang: Lang = "th") -> dict[str, Any]:
     """The appointment moved from `old_date` to `view.appointment_date` (เลื่อนนัดหมาย)."""
-    s = _Shown.of(view, lang)
+    s = _shown(view, lang)
     words = s.words
     return _card(
         alt_text=words.moved_alt.format(
